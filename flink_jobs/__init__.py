@@ -1,0 +1,1 @@
+"""PyFlink Table API jobs, one module per workload (the lead track)."""

@@ -1,0 +1,1 @@
+"""Data generators, one module per workload; each yields records, streamlab.producing sends them."""

@@ -1,0 +1,5 @@
+import sys
+
+from streamlab.cli import main
+
+sys.exit(main())

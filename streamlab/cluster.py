@@ -1,0 +1,296 @@
+"""The embedded Apache Kafka cluster: real broker processes (KRaft combined mode) from jars/kafka/lib.
+
+Node i (0-based) listens for clients on base_port + i and for the controller quorum on
+base_port + 100 + i. Everything a node writes (config, data, server.log, pid) lives under
+<run_dir>/kafka/node-<id>/, so `down` stops exactly what `up` started and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from streamlab import jars, kafka_admin, sqlfiles
+from streamlab.errors import LabError
+from streamlab.paths import COMPOSE_DIR, RUN_DIR
+
+CONFIG_TEMPLATE = COMPOSE_DIR / "kafka" / "server.properties.template"
+LOG4J_CONFIG = COMPOSE_DIR / "kafka" / "log4j2.properties"
+CONTROLLER_PORT_OFFSET = 100
+READY_TIMEOUT_S = 90.0
+STOP_TIMEOUT_S = 30.0
+BROKER_HEAP = "-Xmx1g"
+
+
+@dataclass(frozen=True)
+class ClusterLayout:
+    """Where a cluster lives; tests use their own ports and folder so they never touch the user's."""
+
+    run_dir: Path = RUN_DIR
+    host: str = "localhost"
+    base_port: int = 9092
+
+    @property
+    def home(self) -> Path:
+        return self.run_dir / "kafka"
+
+    @property
+    def state_file(self) -> Path:
+        return self.home / "cluster.json"
+
+    def node_dir(self, node_id: int) -> Path:
+        return self.home / f"node-{node_id}"
+
+    def broker_port(self, node_id: int) -> int:
+        return self.base_port + node_id - 1
+
+    def controller_port(self, node_id: int) -> int:
+        return self.broker_port(node_id) + CONTROLLER_PORT_OFFSET
+
+    def bootstrap_servers(self, brokers: int) -> str:
+        return ",".join(f"{self.host}:{self.broker_port(n)}" for n in range(1, brokers + 1))
+
+
+@dataclass(frozen=True)
+class NodeState:
+    node_id: int
+    port: int
+    pid: int | None
+    alive: bool
+
+
+def java_executable() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    candidate = Path(java_home) / "bin" / "java" if java_home else None
+    if candidate and candidate.is_file():
+        return str(candidate)
+    found = shutil.which("java")
+    if not found:
+        raise LabError("no `java` found: install Java 17 (e.g. openjdk-17-jre) or set JAVA_HOME")
+    return found
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host if host != "localhost" else "127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _pid_alive(pid: int, marker: str) -> bool:
+    """True if pid runs and is our broker (its command line names our config), not a reused pid."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    return marker in cmdline
+
+
+def _read_pid(layout: ClusterLayout, node_id: int) -> int | None:
+    pid_file = layout.node_dir(node_id) / "pid"
+    try:
+        return int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def recorded_brokers(layout: ClusterLayout) -> int:
+    try:
+        return int(json.loads(layout.state_file.read_text())["brokers"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def nodes(layout: ClusterLayout) -> list[NodeState]:
+    """The nodes the last `up` recorded, and whether each still runs."""
+    states = []
+    for node_id in range(1, recorded_brokers(layout) + 1):
+        pid = _read_pid(layout, node_id)
+        config = str(layout.node_dir(node_id) / "server.properties")
+        states.append(NodeState(node_id, layout.broker_port(node_id), pid, pid is not None and _pid_alive(pid, config)))
+    return states
+
+
+def _render_config(layout: ClusterLayout, node_id: int, brokers: int) -> Path:
+    voters = ",".join(f"{n}@{layout.host}:{layout.controller_port(n)}" for n in range(1, brokers + 1))
+    values = {
+        "NODE_ID": node_id,
+        "QUORUM_VOTERS": voters,
+        "HOST": layout.host,
+        "BROKER_PORT": layout.broker_port(node_id),
+        "CONTROLLER_PORT": layout.controller_port(node_id),
+        "DATA_DIR": layout.node_dir(node_id) / "data",
+        "REPLICATION_FACTOR": min(3, brokers),
+        "MIN_ISR": 2 if brokers >= 3 else 1,
+    }
+    text = sqlfiles.render(CONFIG_TEMPLATE.read_text(), values)
+    path = layout.node_dir(node_id) / "server.properties"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def _java_command(layout: ClusterLayout, node_id: int, main_class: str, *args: str) -> list[str]:
+    return [
+        java_executable(),
+        BROKER_HEAP,
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
+        f"-Dkafka.logs.dir={layout.node_dir(node_id)}",
+        "-cp",
+        jars.classpath("kafka"),
+        main_class,
+        *args,
+    ]
+
+
+def _format_storage(layout: ClusterLayout, node_id: int, config: Path, cluster_id: str) -> None:
+    """kafka-storage format, once per node: a formatted data dir carries meta.properties."""
+    if (layout.node_dir(node_id) / "data" / "meta.properties").exists():
+        return
+    command = _java_command(
+        layout, node_id, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--ignore-formatted"
+    )
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise LabError(
+            f"formatting Kafka storage for node {node_id} failed: "
+            f"{(result.stderr or result.stdout).strip().splitlines()[-1:]}"
+        )
+
+
+def _check_ports_free(layout: ClusterLayout, brokers: int) -> None:
+    for node_id in range(1, brokers + 1):
+        for port in (layout.broker_port(node_id), layout.controller_port(node_id)):
+            if port_in_use(layout.host, port):
+                raise LabError(
+                    f"port {port} is already in use by another process: stop it, or use that "
+                    "cluster with --bootstrap-servers instead of starting an embedded one"
+                )
+
+
+def up(layout: ClusterLayout = ClusterLayout(), brokers: int = 1, progress: Callable[[str], None] = print) -> str:
+    """Start the cluster (a no-op if it already runs with this size); returns its bootstrap servers."""
+    if brokers not in (1, 3):
+        raise LabError("--brokers must be 1 or 3")
+    running = [node for node in nodes(layout) if node.alive]
+    if running:
+        if len(running) == brokers == recorded_brokers(layout):
+            progress(f"Kafka cluster already up ({brokers} broker(s)) at {layout.bootstrap_servers(brokers)}")
+            return layout.bootstrap_servers(brokers)
+        raise LabError(
+            f"a {recorded_brokers(layout)}-broker cluster is running ({len(running)} alive): "
+            "run `streamlab cluster down` first"
+        )
+    if recorded_brokers(layout) not in (0, brokers):
+        raise LabError(
+            f"{layout.home} holds a {recorded_brokers(layout)}-broker cluster's data: "
+            "run `streamlab cluster down --wipe` to start over with a different size"
+        )
+    jars.verify("kafka")
+    _check_ports_free(layout, brokers)
+    cluster_id = _cluster_id(layout)
+    layout.home.mkdir(parents=True, exist_ok=True)
+    layout.state_file.write_text(
+        json.dumps({"brokers": brokers, "cluster_id": cluster_id, "base_port": layout.base_port})
+    )
+    for node_id in range(1, brokers + 1):
+        _start_node(layout, node_id, brokers, cluster_id)
+    progress(f"starting {brokers} Kafka broker(s) (KRaft) ...")
+    bootstrap = layout.bootstrap_servers(brokers)
+    _wait_ready(layout, brokers, bootstrap)
+    progress(f"Kafka cluster up at {bootstrap} (logs in {layout.home})")
+    return bootstrap
+
+
+def _cluster_id(layout: ClusterLayout) -> str:
+    """Keep the id of formatted data (a restart must match it); a fresh cluster gets a new one."""
+    try:
+        return json.loads(layout.state_file.read_text())["cluster_id"]
+    except (OSError, ValueError, KeyError):
+        # Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding
+        import base64
+
+        return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def _start_node(layout: ClusterLayout, node_id: int, brokers: int, cluster_id: str) -> None:
+    config = _render_config(layout, node_id, brokers)
+    _format_storage(layout, node_id, config, cluster_id)
+    console = (layout.node_dir(node_id) / "console.log").open("ab")
+    process = subprocess.Popen(
+        _java_command(layout, node_id, "kafka.Kafka", str(config)),
+        stdout=console,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # survives the CLI; `down` stops it
+    (layout.node_dir(node_id) / "pid").write_text(str(process.pid))
+
+
+def _wait_ready(layout: ClusterLayout, brokers: int, bootstrap: str) -> None:
+    """Ready means every broker is registered with the quorum, as the cluster itself reports."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        dead = [node.node_id for node in nodes(layout) if not node.alive]
+        if dead:
+            raise LabError(
+                f"Kafka node {dead[0]} exited during start-up: see "
+                f"{layout.node_dir(dead[0]) / 'server.log'}\n{_log_tail(layout, dead[0])}"
+            )
+        try:
+            if len(kafka_admin.broker_ids(bootstrap)) == brokers:
+                return
+        except LabError:
+            pass
+        time.sleep(0.5)
+    raise LabError(f"Kafka did not become ready within {READY_TIMEOUT_S:.0f} s: see {layout.home}/node-*/server.log")
+
+
+def _log_tail(layout: ClusterLayout, node_id: int, lines: int = 5) -> str:
+    for name in ("console.log", "server.log"):
+        path = layout.node_dir(node_id) / name
+        if path.is_file() and path.stat().st_size:
+            return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
+def down(layout: ClusterLayout = ClusterLayout(), wipe: bool = False, progress: Callable[[str], None] = print) -> int:
+    """Stop the nodes `up` started (SIGTERM, then SIGKILL after a grace period); returns how many."""
+    stopped = 0
+    for node in nodes(layout):
+        if node.alive and node.pid:
+            os.kill(node.pid, signal.SIGTERM)
+            _wait_exit(node.pid, str(layout.node_dir(node.node_id) / "server.properties"))
+            stopped += 1
+        (layout.node_dir(node.node_id) / "pid").unlink(missing_ok=True)
+    if wipe and layout.home.exists():
+        shutil.rmtree(layout.home)
+    progress(
+        f"stopped {stopped} Kafka broker(s)" + (" and removed their data" if wipe else "")
+        if stopped or wipe
+        else "no embedded Kafka broker was running"
+    )
+    return stopped
+
+
+def _wait_exit(pid: int, marker: str) -> None:
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while _pid_alive(pid, marker):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.2)

@@ -1,0 +1,50 @@
+"""Tables for people: pandas frames and lists of dicts rendered with rich, never raw JSON."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+# piped output (CI logs, `| less`) gets a fixed width wide enough for timestamps instead of 80
+console = Console(width=None if sys.stdout.isatty() else 140)
+
+
+def table(
+    rows: pd.DataFrame | Sequence[dict[str, Any]],
+    title: str = "",
+    caption: str = "",
+    columns: Sequence[str] | None = None,
+) -> Table:
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    shown = list(columns) if columns else list(frame.columns)
+    rendered = Table(title=title or None, caption=caption or None, caption_justify="left")
+    for name in shown:
+        numeric = name in frame and pd.api.types.is_numeric_dtype(frame[name])
+        rendered.add_column(name, justify="right" if numeric else "left", no_wrap=True)
+    for record in frame.to_dict("records"):
+        rendered.add_row(*(_cell(record.get(name)) for name in shown))
+    if not shown:
+        rendered.add_column("(no rows yet)")
+    return rendered
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def show(
+    rows: pd.DataFrame | Sequence[dict[str, Any]],
+    title: str = "",
+    caption: str = "",
+    columns: Sequence[str] | None = None,
+) -> None:
+    console.print(table(rows, title, caption, columns))

@@ -1,0 +1,147 @@
+"""Sessions for the two engines, configured the same way for every job.
+
+Both engines get the same parallelism (Flink parallelism = Spark local cores = shuffle
+partitions), UTC as the session time zone (the producers stamp UTC), and their connector
+jars from jars/ — checked before a JVM starts, so a missing jar is "run make setup".
+pyflink and pyspark are imported here, lazily, so the CLI starts fast and one engine's
+import problems never break the other.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from streamlab import jars
+from streamlab.paths import COMPOSE_DIR
+from streamlab.settings import Settings
+
+if TYPE_CHECKING:
+    from pyflink.table import TableEnvironment
+    from pyspark.sql import SparkSession
+
+FLINK_CHECKPOINT_INTERVAL = "10 s"
+SPARK_LOG_CONFIG = COMPOSE_DIR / "spark" / "log4j2.properties"
+
+
+def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironment:
+    """A PyFlink TableEnvironment running on a local mini-cluster inside the gateway JVM."""
+    connector_jars = jars.file_urls("flink")
+    from pyflink.table import EnvironmentSettings, TableEnvironment
+
+    mode = EnvironmentSettings.in_streaming_mode() if streaming else EnvironmentSettings.in_batch_mode()
+    table_env = TableEnvironment.create(mode)
+    config = table_env.get_config()
+    config.set("pipeline.jars", connector_jars)
+    config.set("pipeline.name", f"streamlab-{settings.workload}")
+    config.set("parallelism.default", str(settings.parallelism))
+    config.set("table.local-time-zone", "UTC")
+    # cancelling a job closes its classloader while the Kafka connector's admin thread still logs;
+    # Flink's leak check then fills the terminal with a stack trace about a harmless shutdown race
+    config.set("classloader.check-leaked-classloader", "false")
+    if streaming and not settings.bounded:
+        # the upsert-kafka sink flushes on every checkpoint; without one, only its producer's linger
+        config.set("execution.checkpointing.interval", FLINK_CHECKPOINT_INTERVAL)
+        config.set("execution.checkpointing.dir", settings.resolved_checkpoint_dir.as_uri())
+    return table_env
+
+
+def spark_session(settings: Settings) -> SparkSession:
+    """A local SparkSession with the Kafka connector; one per process, reused across runs."""
+    connector_jars = jars.comma_list("spark")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # the lab is one machine; bind nothing else
+    from pyspark.sql import SparkSession
+
+    parallelism = str(settings.parallelism)
+    session = (
+        SparkSession.builder.appName(f"streamlab-{settings.workload}")
+        .master(f"local[{parallelism}]")
+        .config("spark.jars", connector_jars)
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={SPARK_LOG_CONFIG.as_uri()}")
+        .config("spark.ui.showConsoleProgress", "false")
+        # adaptive execution does not apply to streaming queries; Spark warns on every start otherwise
+        .config("spark.sql.adaptive.enabled", "false")
+        # 200 by default, and frozen into a query's checkpoint once it exists
+        .config("spark.sql.shuffle.partitions", parallelism)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", os.environ.get("STREAMLAB_SPARK_UI", "false"))
+        .config("spark.driver.memory", "2g")
+        .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
+        .getOrCreate()
+    )
+    return session
+
+
+def spark_checkpoint(settings: Settings, query_name: str) -> str:
+    """One checkpoint folder per streaming query: Spark refuses to share one between queries."""
+    path: Path = settings.resolved_checkpoint_dir / query_name
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+class RunningJob:
+    """What the CLI and the tests need from a submitted job, whichever engine runs it."""
+
+    engine = ""
+
+    def wait(self) -> None:
+        """Block until the job ends (bounded runs); raises if it failed."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def status(self) -> str:
+        raise NotImplementedError
+
+
+class FlinkJob(RunningJob):
+    engine = "flink"
+
+    def __init__(self, table_result: object) -> None:
+        self._result = table_result
+        self._client = table_result.get_job_client()
+        self._finished = False
+
+    def wait(self) -> None:
+        self._result.wait()
+        self._finished = True
+
+    def stop(self) -> None:
+        if not self._finished and self.status() in ("RUNNING", "CREATED", "INITIALIZING", "RESTARTING"):
+            self._client.cancel().result()
+        self._finished = True
+
+    def status(self) -> str:
+        if self._finished:
+            return "FINISHED"
+        try:
+            return str(self._client.get_job_status().result()).rsplit(".", 1)[-1]
+        except Exception:  # a finished bounded job's mini-cluster is gone: nothing left to ask
+            self._finished = True
+            return "FINISHED"
+
+
+class SparkJob(RunningJob):
+    """Spark runs one streaming query per sink; the job is the set of them."""
+
+    engine = "spark"
+
+    def __init__(self, queries: list) -> None:
+        self._queries = queries
+
+    def wait(self) -> None:
+        for query in self._queries:
+            query.awaitTermination()
+
+    def stop(self) -> None:
+        for query in self._queries:
+            if query.isActive:
+                query.stop()
+
+    def status(self) -> str:
+        active = sum(1 for query in self._queries if query.isActive)
+        return "RUNNING" if active == len(self._queries) else ("FINISHED" if active == 0 else "PARTIAL")

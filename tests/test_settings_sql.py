@@ -1,0 +1,133 @@
+"""streamlab.settings (validation, bootstrap precedence, checkpoint folders) and streamlab.sqlfiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flink_jobs.behavior_stats import sql_values
+from streamlab import sqlfiles
+from streamlab.errors import LabError
+from streamlab.paths import REPO_ROOT, SQL_DIR
+from streamlab.settings import Settings, bootstrap_from_env
+
+WORKLOAD = "behavior-stats"
+SQL_NAMES = sorted(path.stem for path in (SQL_DIR / WORKLOAD).glob("*.sql"))
+SPARK_LOADS = ("spark_parse", "query", "dead_letters")  # what spark_jobs/behavior_stats.py loads
+
+
+def job_settings(**changes: object) -> Settings:
+    base = Settings(
+        workload=WORKLOAD,
+        bootstrap_servers="broker-a:9092,broker-b:9092",
+        input_topic="in_topic",
+        output_topic="out_topic",
+        dead_letter_topic="dlq_topic",
+    )
+    return base.with_(**changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"engine": "storm"}, "unknown engine 'storm'"),
+        ({"start_from": "middle"}, "--from must be earliest or latest"),
+        ({"parallelism": 0}, "at least 1"),
+        ({"partitions": 0}, "at least 1"),
+    ],
+)
+def test_invalid_settings_raise_lab_error(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(LabError, match=message):
+        Settings(workload=WORKLOAD, **changes)
+
+
+def test_with_validates_the_changed_settings() -> None:
+    with pytest.raises(LabError, match="unknown engine"):
+        job_settings().with_(engine="storm")
+
+
+def test_valid_settings_keep_their_values() -> None:
+    settings = Settings(workload=WORKLOAD, engine="spark", start_from="latest", parallelism=4)
+    assert (settings.engine, settings.start_from, settings.parallelism) == ("spark", "latest", 4)
+
+
+def test_bootstrap_flag_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "env-broker:9092")
+    assert bootstrap_from_env("flag-broker:9092") == "flag-broker:9092"
+
+
+def test_bootstrap_environment_beats_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "env-broker:9092")
+    assert bootstrap_from_env(None) == "env-broker:9092"
+
+
+def test_bootstrap_defaults_to_localhost_9092(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    assert bootstrap_from_env(None) == "localhost:9092"
+
+
+def test_empty_bootstrap_environment_falls_back_to_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "")
+    assert bootstrap_from_env(None) == "localhost:9092"
+
+
+@pytest.mark.parametrize("engine", ["flink", "spark"])
+def test_checkpoint_dir_defaults_to_run_checkpoints_engine_workload(engine: str) -> None:
+    settings = Settings(workload=WORKLOAD, engine=engine)
+    assert settings.resolved_checkpoint_dir == REPO_ROOT / ".run" / "checkpoints" / engine / WORKLOAD
+
+
+def test_checkpoint_dir_flag_wins(tmp_path: Path) -> None:
+    assert Settings(workload=WORKLOAD, checkpoint_dir=tmp_path).resolved_checkpoint_dir == tmp_path
+
+
+def test_render_fills_placeholders() -> None:
+    assert sqlfiles.render("SELECT '${A}', ${B_2}", {"A": "x", "B_2": 3}) == "SELECT 'x', 3"
+
+
+def test_render_leaves_json_paths_and_lone_dollars_alone() -> None:
+    text = "JSON_VALUE(payload, '$.ts'), get_json_object(p, '$.a.b'), $NOT_BRACED, ${X}"
+    assert sqlfiles.render(text, {"X": 1}) == "JSON_VALUE(payload, '$.ts'), get_json_object(p, '$.a.b'), $NOT_BRACED, 1"
+
+
+def test_render_names_every_missing_placeholder() -> None:
+    with pytest.raises(LabError, match="placeholders without a value: GROUP_ID, TOPIC"):
+        sqlfiles.render("'${TOPIC}' '${GROUP_ID}' '${SET}'", {"SET": 1})
+
+
+def test_load_of_a_missing_file_raises_lab_error() -> None:
+    with pytest.raises(LabError, match="missing SQL file sql/behavior-stats/nope.sql"):
+        sqlfiles.load(WORKLOAD, "nope")
+
+
+def test_every_expected_sql_file_exists() -> None:
+    expected = {"flink_source", "flink_sink", "flink_dead_letter_sink", "flink_parse", "spark_parse", "query"}
+    assert {*expected, "dead_letters"} <= set(SQL_NAMES)
+
+
+@pytest.mark.parametrize("name", SQL_NAMES)
+def test_sql_file_renders_with_flink_job_values(name: str) -> None:
+    settings = job_settings(bounded=True, start_from="latest")
+    text = sqlfiles.load(WORKLOAD, name, sql_values(settings))
+    assert "${" not in text
+    assert not text.endswith(";")
+    raw = (SQL_DIR / WORKLOAD / f"{name}.sql").read_text(encoding="utf-8")
+    if "${BOOTSTRAP_SERVERS}" in raw:
+        assert "'broker-a:9092,broker-b:9092'" in text
+    if "${STARTUP_MODE}" in raw:
+        assert "'scan.startup.mode' = 'latest-offset'" in text
+        assert "'scan.bounded.mode' = 'latest-offset'" in text
+
+
+@pytest.mark.parametrize("name", SPARK_LOADS)
+def test_sql_files_spark_loads_render_with_spark_values(name: str) -> None:
+    assert "${" not in sqlfiles.load(WORKLOAD, name, {"INPUT_TOPIC": "in_topic"})
+
+
+@pytest.mark.parametrize("name", SQL_NAMES)
+def test_sql_file_starts_with_a_comment_naming_the_workload(name: str) -> None:
+    first_line = (SQL_DIR / WORKLOAD / f"{name}.sql").read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith("-- ")
+    assert WORKLOAD in first_line
+    assert sqlfiles.load(WORKLOAD, name, sql_values(job_settings())).startswith(first_line)
