@@ -18,7 +18,8 @@ import pytest
 
 from streamlab import cluster
 
-TEST_BASE_PORT = 29092  # away from the user's embedded cluster on 9092
+# away from the user's embedded cluster on 9092; two checkouts testing at once need different ports
+TEST_BASE_PORT = int(os.environ.get("STREAMLAB_TEST_KAFKA_PORT", "29092"))
 _which_kafka: list[str] = []
 
 
