@@ -44,8 +44,10 @@ def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
 
 def explain(settings: Settings) -> str:
     """The optimized plan: where Flink puts the changelog (+I/-U/+U) and the shared source scan."""
+    from pyflink.table.explain_detail import ExplainDetail
+
     table_env = engines.flink_table_env(settings)
-    return build(table_env, settings).explain()
+    return build(table_env, settings).explain(ExplainDetail.CHANGELOG_MODE)
 
 
 def run(settings: Settings) -> engines.RunningJob:

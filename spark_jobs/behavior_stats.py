@@ -61,7 +61,8 @@ def _sink(frame: DataFrame, settings: Settings, topic: str, mode: str, name: str
 def explain(settings: Settings) -> str:
     spark = engines.spark_session(settings)
     stats, _ = build(spark, settings)
-    return stats._jdf.queryExecution().toString()
+    # what DataFrame.explain("formatted") prints, returned as text instead
+    return spark._jvm.PythonSQLUtils.explainString(stats._jdf.queryExecution(), "formatted")
 
 
 def run(settings: Settings) -> engines.RunningJob:

@@ -340,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         HANDLERS[args.command](args)
     except LabError as error:
-        display.console.print(f"[red]error:[/] {error}", highlight=False)
+        display.console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
         return error.exit_code
     except KeyboardInterrupt:
         display.console.print("stopped")
@@ -348,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # an engine's own failure: one line here, the full trace in its log
         if type(error).__module__.split(".")[0] not in ("py4j", "pyspark", "pyflink"):
             raise
-        display.console.print(f"[red]error:[/] the job failed: {_first_line(error)}", highlight=False)
+        display.console.print(f"[red]error:[/] the job failed: {_first_line(error)}", highlight=False, soft_wrap=True)
         return 1
     return 0
 

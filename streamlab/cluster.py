@@ -207,11 +207,10 @@ def up(layout: ClusterLayout = ClusterLayout(), brokers: int = 1, progress: Call
     layout.state_file.write_text(
         json.dumps({"brokers": brokers, "cluster_id": cluster_id, "base_port": layout.base_port})
     )
-    for node_id in range(1, brokers + 1):
-        _start_node(layout, node_id, brokers, cluster_id)
+    processes = {node_id: _start_node(layout, node_id, brokers, cluster_id) for node_id in range(1, brokers + 1)}
     progress(f"starting {brokers} Kafka broker(s) (KRaft) ...")
     bootstrap = layout.bootstrap_servers(brokers)
-    _wait_ready(layout, brokers, bootstrap)
+    _wait_ready(layout, processes, bootstrap)
     progress(f"Kafka cluster up at {bootstrap} (logs in {layout.home})")
     return bootstrap
 
@@ -227,7 +226,7 @@ def _cluster_id(layout: ClusterLayout) -> str:
         return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
-def _start_node(layout: ClusterLayout, node_id: int, brokers: int, cluster_id: str) -> None:
+def _start_node(layout: ClusterLayout, node_id: int, brokers: int, cluster_id: str) -> subprocess.Popen:
     config = _render_config(layout, node_id, brokers)
     _format_storage(layout, node_id, config, cluster_id)
     console = (layout.node_dir(node_id) / "console.log").open("ab")
@@ -239,24 +238,31 @@ def _start_node(layout: ClusterLayout, node_id: int, brokers: int, cluster_id: s
         start_new_session=True,
     )  # survives the CLI; `down` stops it
     (layout.node_dir(node_id) / "pid").write_text(str(process.pid))
+    return process
 
 
-def _wait_ready(layout: ClusterLayout, brokers: int, bootstrap: str) -> None:
-    """Ready means every broker is registered with the quorum, as the cluster itself reports."""
+def _wait_ready(layout: ClusterLayout, processes: dict[int, subprocess.Popen], bootstrap: str) -> None:
+    """Ready means every broker is registered with the quorum, as the cluster itself reports.
+
+    Liveness comes from the process handles, not /proc: right after the fork a child's
+    command line is still the parent's, which would make a starting broker look dead.
+    """
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
-        dead = [node.node_id for node in nodes(layout) if not node.alive]
+        dead = [node_id for node_id, process in processes.items() if process.poll() is not None]
         if dead:
+            down(layout, progress=lambda _: None)  # stop the nodes that did start
             raise LabError(
                 f"Kafka node {dead[0]} exited during start-up: see "
                 f"{layout.node_dir(dead[0]) / 'server.log'}\n{_log_tail(layout, dead[0])}"
             )
         try:
-            if len(kafka_admin.broker_ids(bootstrap)) == brokers:
+            if len(kafka_admin.broker_ids(bootstrap)) == len(processes):
                 return
         except LabError:
             pass
         time.sleep(0.5)
+    down(layout, progress=lambda _: None)
     raise LabError(f"Kafka did not become ready within {READY_TIMEOUT_S:.0f} s: see {layout.home}/node-*/server.log")
 
 

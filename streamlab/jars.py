@@ -39,8 +39,8 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify(module: str, jars_dir: Path = JARS_DIR, deep: bool = False) -> list[Path]:
-    """The module's jars, after checking each pinned one is present (and, if deep, intact)."""
+def verify(module: str, jars_dir: Path = JARS_DIR, deep: bool = True) -> list[Path]:
+    """The module's jars, after checking each pinned one is present and (if deep, ~0.1 s) intact."""
     pins = {
         name: digest
         for name, digest in pinned_checksums(jars_dir / "SHA256SUMS").items()

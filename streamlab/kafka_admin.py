@@ -15,6 +15,8 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from streamlab.errors import LabError
 
 CLIENT_TIMEOUT_MS = 10_000
+# how long a client waits for the first broker to answer; kafka-python's default is 30 s
+BOOTSTRAP_TIMEOUT_MS = 5_000
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ def no_broker_message(bootstrap_servers: str) -> str:
 def admin_client(bootstrap_servers: str) -> Iterator[KafkaAdminClient]:
     try:
         client = KafkaAdminClient(
-            bootstrap_servers=bootstrap_servers, client_id="streamlab-admin", request_timeout_ms=CLIENT_TIMEOUT_MS
+            bootstrap_servers=bootstrap_servers,
+            client_id="streamlab-admin",
+            request_timeout_ms=CLIENT_TIMEOUT_MS,
+            bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
         )
     except (KafkaError, ValueError) as error:
         raise LabError(no_broker_message(bootstrap_servers)) from error
@@ -97,14 +102,14 @@ def describe_topics(bootstrap_servers: str) -> list[dict[str, Any]]:
         described = admin.describe_topics(names)
         compacted = _compacted_topics(admin, names)
     rows = []
-    for topic in sorted(described, key=lambda t: t["topic"]):
+    for topic in sorted(described, key=lambda t: t["name"]):
         partitions = topic["partitions"]
         rows.append(
             {
-                "topic": topic["topic"],
+                "topic": topic["name"],
                 "partitions": len(partitions),
-                "replication": len(partitions[0]["replicas"]) if partitions else 0,
-                "compacted": topic["topic"] in compacted,
+                "replication": len(partitions[0]["replica_nodes"]) if partitions else 0,
+                "compacted": topic["name"] in compacted,
             }
         )
     return rows
@@ -113,14 +118,10 @@ def describe_topics(bootstrap_servers: str) -> list[dict[str, Any]]:
 def _compacted_topics(admin: KafkaAdminClient, names: list[str]) -> set[str]:
     from kafka.admin import ConfigResource, ConfigResourceType
 
-    resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
-    found = set()
-    for response in admin.describe_configs(resources):
-        for result in response.to_object()["results"]:
-            for entry in result["configs"]:
-                if entry["name"] == "cleanup.policy" and "compact" in (entry["value"] or ""):
-                    found.add(result["resource_name"])
-    return found
+    # kafka-python 3 answers {"topic": {name: {config: {"value": ...}}}}
+    answer = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
+    configs = answer.get("topic", {})
+    return {name for name in names if "compact" in (configs.get(name, {}).get("cleanup.policy", {}).get("value") or "")}
 
 
 def new_consumer(bootstrap_servers: str, **overrides: Any) -> KafkaConsumer:
@@ -129,6 +130,7 @@ def new_consumer(bootstrap_servers: str, **overrides: Any) -> KafkaConsumer:
             bootstrap_servers=bootstrap_servers,
             enable_auto_commit=False,
             request_timeout_ms=CLIENT_TIMEOUT_MS + 5_000,
+            bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
             **overrides,
         )
     except KafkaError as error:

@@ -15,7 +15,7 @@ from kafka.errors import KafkaError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from streamlab.errors import LabError
-from streamlab.kafka_admin import no_broker_message
+from streamlab.kafka_admin import BOOTSTRAP_TIMEOUT_MS, no_broker_message
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,11 @@ def new_producer(bootstrap_servers: str) -> KafkaProducer:
     try:
         # acks=all: a record the producer counts as sent is on every in-sync replica
         return KafkaProducer(
-            bootstrap_servers=bootstrap_servers, acks="all", linger_ms=5, client_id="streamlab-producer"
+            bootstrap_servers=bootstrap_servers,
+            acks="all",
+            linger_ms=5,
+            client_id="streamlab-producer",
+            bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
         )
     except KafkaError as error:
         raise LabError(no_broker_message(bootstrap_servers)) from error

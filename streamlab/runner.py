@@ -102,9 +102,10 @@ def produce_in_background(
 
 
 def start_job(settings: Settings, workload: Workload) -> RunningJob:
+    job_module = workload.job(settings.engine)  # "not built yet" before touching Kafka
     ensure_topics(settings, workload)
     with display.console.status(f"starting the {settings.engine} job for {workload.name} ..."):
-        return workload.job(settings.engine).run(settings)
+        return job_module.run(settings)
 
 
 def fresh_checkpoints(settings: Settings) -> None:

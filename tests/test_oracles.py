@@ -148,11 +148,6 @@ def test_differences_includes_a_key_the_engine_is_missing(expected: pd.DataFrame
     assert missing["behavior_count_oracle"].tolist() == [1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a key missing on one side puts NaN in that side's integer column, which becomes float, "
-    "so every other row compares '3.0' != '3' and is reported as different too",
-)
 @pytest.mark.parametrize("side", ["engine", "oracle"])
 def test_differences_shows_only_the_missing_key(expected: pd.DataFrame, side: str) -> None:
     shorter = expected[expected["behavior"] != "view"]

@@ -1,0 +1,198 @@
+"""streamlab.cluster with the real embedded Apache Kafka broker from jars/, on its own ports and folder.
+
+Every test stops what it starts. The brokers run on free ports found from 39092 upwards, so
+neither the user's cluster (9092) nor the test session's (29092) is touched.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from streamlab import cluster, kafka_admin
+from streamlab.errors import LabError
+
+pytestmark = pytest.mark.integration
+
+FIRST_BASE_PORT = 39092
+
+
+def free_base_port(after: int = FIRST_BASE_PORT) -> int:
+    """A base port whose broker port and controller port are both free."""
+    for base in range(after, after + 4000, 200):
+        if not any(cluster.port_in_use("localhost", port) for port in (base, base + cluster.CONTROLLER_PORT_OFFSET)):
+            return base
+    raise AssertionError(f"no free base port between {after} and {after + 4000}")
+
+
+def process_running(pid: int) -> bool:
+    """True unless the process is gone or a zombie (exited, not yet reaped by its parent)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def exec_finished(pid: int) -> bool:
+    """A freshly spawned child shows its parent's command line until its exec has happened."""
+    try:
+        return (
+            bool(Path(f"/proc/{pid}/cmdline").read_bytes()) and "sleep(30)" in Path(f"/proc/{pid}/cmdline").read_text()
+        )
+    except OSError:
+        return True  # gone: nothing left to wait for
+
+
+@dataclass
+class Messages:
+    """progress= for cluster.up/down: keeps the messages."""
+
+    layout: cluster.ClusterLayout
+    lines: list[str] = field(default_factory=list)
+
+    def __call__(self, message: str) -> None:
+        self.lines.append(message)
+
+
+@dataclass(frozen=True)
+class Running:
+    layout: cluster.ClusterLayout
+    bootstrap: str
+    messages: Messages
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    layout = cluster.ClusterLayout(run_dir=tmp_path_factory.mktemp("cluster-run"), base_port=free_base_port())
+    messages = Messages(layout)
+    try:
+        yield Running(layout, cluster.up(layout, brokers=1, progress=messages), messages)
+    finally:
+        cluster.down(layout, progress=messages)
+
+
+@pytest.fixture(scope="module")
+def topics(running: Running) -> tuple[list[kafka_admin.TopicSpec], list[str]]:
+    """A compacted and a plain topic, and what the first ensure_topics call answered."""
+    suffix = uuid.uuid4().hex[:8]
+    specs = [
+        kafka_admin.TopicSpec(f"compacted_{suffix}", partitions=3, compacted=True),
+        kafka_admin.TopicSpec(f"plain_{suffix}", partitions=2),
+    ]
+    return specs, kafka_admin.ensure_topics(running.bootstrap, specs)
+
+
+def test_up_returns_the_bootstrap_of_its_base_port(running: Running) -> None:
+    assert running.bootstrap == f"localhost:{running.layout.base_port}"
+    assert running.messages.lines[-1].startswith(f"Kafka cluster up at {running.bootstrap}")
+
+
+def test_second_up_is_a_noop_returning_the_same_bootstrap(running: Running) -> None:
+    pid_before = cluster.nodes(running.layout)[0].pid
+    lines: list[str] = []
+    assert cluster.up(running.layout, brokers=1, progress=lines.append) == running.bootstrap
+    assert len(lines) == 1 and "already up" in lines[0]
+    assert cluster.nodes(running.layout)[0].pid == pid_before
+
+
+def test_up_with_another_size_while_running_raises(running: Running) -> None:
+    with pytest.raises(LabError, match="cluster down"):
+        cluster.up(running.layout, brokers=3, progress=lambda _: None)
+
+
+def test_nodes_shows_one_alive_node(running: Running) -> None:
+    pid = int((running.layout.node_dir(1) / "pid").read_text())
+    assert cluster.nodes(running.layout) == [cluster.NodeState(1, running.layout.base_port, pid, True)]
+    assert process_running(pid)
+
+
+def test_broker_ids_answers_1(running: Running) -> None:
+    assert kafka_admin.broker_ids(running.bootstrap) == [1]
+
+
+def test_ensure_topics_creates_missing_topics_once(
+    running: Running, topics: tuple[list[kafka_admin.TopicSpec], list[str]]
+) -> None:
+    specs, first = topics
+    assert first == [spec.name for spec in specs]
+    assert kafka_admin.ensure_topics(running.bootstrap, specs) == []
+
+
+def test_describe_topics_shows_compaction_and_partitions(
+    running: Running, topics: tuple[list[kafka_admin.TopicSpec], list[str]]
+) -> None:
+    specs, _ = topics
+    described = {row["topic"]: row for row in kafka_admin.describe_topics(running.bootstrap)}
+    compacted, plain = specs
+    assert described[compacted.name] == {"topic": compacted.name, "partitions": 3, "replication": 1, "compacted": True}
+    assert described[plain.name] == {"topic": plain.name, "partitions": 2, "replication": 1, "compacted": False}
+
+
+def test_down_stops_the_broker_and_a_second_down_returns_0(tmp_path: Path) -> None:
+    layout = cluster.ClusterLayout(run_dir=tmp_path, base_port=free_base_port())
+    messages = Messages(layout)
+    try:
+        cluster.up(layout, brokers=1, progress=messages)
+        pid = cluster.nodes(layout)[0].pid
+        assert pid is not None and process_running(pid)
+
+        assert cluster.down(layout, progress=messages) == 1
+        assert not process_running(pid)
+        assert not cluster.port_in_use("localhost", layout.base_port)
+        assert not (layout.node_dir(1) / "pid").exists()
+        assert [node.alive for node in cluster.nodes(layout)] == [False]
+
+        assert cluster.down(layout, progress=messages) == 0
+        assert messages.lines[-1] == "no embedded Kafka broker was running"
+    finally:
+        cluster.down(layout, progress=messages)
+
+
+@pytest.mark.parametrize("offset", [0, cluster.CONTROLLER_PORT_OFFSET], ids=["broker-port", "controller-port"])
+def test_up_on_a_port_in_use_raises_naming_the_port(tmp_path: Path, offset: int) -> None:
+    layout = cluster.ClusterLayout(run_dir=tmp_path, base_port=free_base_port())
+    busy = layout.base_port + offset
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind(("127.0.0.1", busy))
+        squatter.listen()
+        try:
+            with pytest.raises(LabError, match=rf"port {busy} is already in use"):
+                cluster.up(layout, brokers=1, progress=Messages(layout))
+            assert cluster.nodes(layout) == []
+        finally:
+            cluster.down(layout, progress=lambda _: None)
+
+
+def fake_node(layout: cluster.ClusterLayout) -> str:
+    """Record a 1-node cluster whose node is whatever process the caller writes into the pid file."""
+    layout.node_dir(1).mkdir(parents=True)
+    layout.state_file.write_text(json.dumps({"brokers": 1, "cluster_id": "test", "base_port": layout.base_port}))
+    return str(layout.node_dir(1) / "server.properties")  # how nodes() recognises its broker
+
+
+def spawn(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", *args], stdin=subprocess.DEVNULL)
+
+
+def test_nodes_recognises_its_process_by_the_config_path(tmp_path: Path) -> None:
+    layout = cluster.ClusterLayout(run_dir=tmp_path, base_port=free_base_port())
+    marker = fake_node(layout)
+    for args, alive in (((marker,), True), (("someone-else",), False)):
+        process = spawn(*args)
+        try:
+            (layout.node_dir(1) / "pid").write_text(str(process.pid))
+            kafka_admin.wait_until(lambda p=process: exec_finished(p.pid), 5, "the process's exec", poll_s=0.01)
+            assert cluster.nodes(layout)[0].alive is alive
+        finally:
+            process.kill()
+            process.wait()
+        assert cluster.nodes(layout)[0].alive is False
