@@ -12,15 +12,60 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from streamlab import cluster
+from streamlab import cluster, kafka_admin
+from streamlab.errors import LabError
 
 # away from the user's embedded cluster on 9092; two checkouts testing at once need different ports
 TEST_BASE_PORT = int(os.environ.get("STREAMLAB_TEST_KAFKA_PORT", "29092"))
 _which_kafka: list[str] = []
+
+
+KAFKA_IMAGE = "apache/kafka:4.2.0"  # the same version as the embedded broker (jars/pom.xml)
+
+
+@contextmanager
+def _apache_kafka_container(host_port: int) -> Iterator[str]:
+    """The official apache/kafka image as a one-node KRaft cluster, via testcontainers.
+
+    testcontainers' KafkaContainer drives Confluent's image scripts, so the generic container is
+    used: the host port is fixed up front because the broker must advertise the address clients
+    will use, and it cannot learn a randomly mapped port before it starts.
+    """
+    from testcontainers.core.container import DockerContainer
+
+    settings = {
+        "KAFKA_NODE_ID": "1",
+        "KAFKA_PROCESS_ROLES": "broker,controller",
+        "KAFKA_LISTENERS": "PLAINTEXT://:9092,CONTROLLER://:9093",
+        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://localhost:{host_port}",
+        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "1",
+        "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
+        "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false",
+    }
+    container = DockerContainer(KAFKA_IMAGE).with_bind_ports(9092, host_port)
+    for name, value in settings.items():
+        container = container.with_env(name, value)
+    with container:
+        bootstrap = f"localhost:{host_port}"
+        kafka_admin.wait_until(lambda: _answers(bootstrap), 90, f"{KAFKA_IMAGE} at {bootstrap}", poll_s=1)
+        yield bootstrap
+
+
+def _answers(bootstrap: str) -> bool:
+    try:
+        return kafka_admin.broker_ids(bootstrap) == [1]
+    except LabError:
+        return False
 
 
 def _docker_answers() -> bool:
@@ -44,11 +89,9 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield existing
         return
     if _docker_answers():
-        from testcontainers.kafka import KafkaContainer
-
-        with KafkaContainer("apache/kafka:4.2.0").with_kraft() as container:
-            _which_kafka.append("testcontainers apache/kafka:4.2.0")
-            yield container.get_bootstrap_server()
+        with _apache_kafka_container(TEST_BASE_PORT) as bootstrap:
+            _which_kafka.append(f"testcontainers {KAFKA_IMAGE} at {bootstrap}")
+            yield bootstrap
         return
     layout = cluster.ClusterLayout(run_dir=tmp_path_factory.mktemp("kafka-run"), base_port=TEST_BASE_PORT)
     bootstrap = cluster.up(layout, brokers=1, progress=lambda _: None)

@@ -196,3 +196,16 @@ def test_nodes_recognises_its_process_by_the_config_path(tmp_path: Path) -> None
             process.kill()
             process.wait()
         assert cluster.nodes(layout)[0].alive is False
+
+
+def test_three_brokers_replicate_every_partition(tmp_path: Path) -> None:
+    layout = cluster.ClusterLayout(run_dir=tmp_path, base_port=free_base_port(FIRST_BASE_PORT + 1000))
+    try:
+        bootstrap = cluster.up(layout, brokers=3, progress=lambda _: None)
+        assert bootstrap.count(",") == 2
+        assert kafka_admin.broker_ids(bootstrap) == [1, 2, 3]
+        kafka_admin.ensure_topics(bootstrap, [kafka_admin.TopicSpec("replicated", compacted=True)])
+        (described,) = kafka_admin.describe_topics(bootstrap)
+        assert described == {"topic": "replicated", "partitions": 3, "replication": 3, "compacted": True}
+    finally:
+        assert cluster.down(layout, progress=lambda _: None) == 3
