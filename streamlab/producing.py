@@ -46,9 +46,13 @@ def send_all(
     rate: float = 0.0,
     show_progress: bool = True,
 ) -> int:
-    """Send `count` records at `rate` per second (0 = as fast as possible); returns how many were acknowledged."""
+    """Send up to `count` records at `rate` per second (0 = as fast as possible).
+
+    Returns how many were sent and acknowledged (fewer than `count` if `records` ran out early).
+    """
     producer = new_producer(bootstrap_servers)
     failures: list[Exception] = []
+    sent = 0
     started = time.monotonic()
     with _progress(show_progress, topic, rate) as progress:
         task = progress.add_task("produce", total=count)
@@ -57,12 +61,13 @@ def send_all(
                 _sleep_until(started + index / rate)
             future = producer.send(topic, key=record.key, value=record.value)
             future.add_errback(failures.append)
+            sent += 1
             progress.advance(task)
         producer.flush()
     producer.close()
     if failures:
-        raise LabError(f"{len(failures)} of {count} records were not acknowledged by Kafka: {failures[0]}")
-    return count
+        raise LabError(f"{len(failures)} of {sent} records were not acknowledged by Kafka: {failures[0]}")
+    return sent
 
 
 def _sleep_until(deadline: float) -> None:

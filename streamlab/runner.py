@@ -120,10 +120,11 @@ class Progress:
     table: pd.DataFrame
     input_records: int
     dead_letters: int
+    count_column: str  # the column whose sum is the number of input records the table counts
 
     @property
     def counted(self) -> int:
-        return int(self.table["behavior_count"].sum()) if "behavior_count" in self.table else 0
+        return int(self.table[self.count_column].sum()) if self.count_column in self.table else 0
 
     @property
     def accounted(self) -> bool:
@@ -157,6 +158,7 @@ def follow(
                     view.frame(list(workload.key_columns)),
                     results.topic_size(settings.bootstrap_servers, settings.input_topic),
                     results.topic_size(settings.bootstrap_servers, settings.dead_letter_topic) - dead_letters_before,
+                    workload.count_column,
                 )
                 status = job.status()
                 live.update(_render(settings, workload, progress, status, producer))
@@ -180,7 +182,7 @@ def follow(
 def _render(
     settings: Settings, workload: Workload, progress: Progress, status: str, producer: ProduceStats | None
 ) -> Group:
-    title = f"{workload.output_topic} on {settings.engine} (latest value per key)"
+    title = f"{settings.output_topic} on {settings.engine} (latest value per key)"
     lines = [f"job: {status}"]
     if producer:
         lines.append(f"produced {producer.sent:,}/{producer.target:,}" + (" (done)" if producer.done else ""))
@@ -190,7 +192,7 @@ def _render(
     )
     age = progress.newest_event_age_s()
     if age is not None:
-        lines.append(f"newest event counted was created {age:.1f} s ago")
+        lines.append(f"newest event counted was created {age:.1f} s ago (refreshed every second)")
     return Group(
         display.table(progress.table, title=title, columns=workload.table_columns),
         Text("  ".join(lines[:2])),

@@ -29,6 +29,7 @@ class Workload:
     key_columns: tuple[str, ...] = ()  # the upsert key, for sorting and comparing result tables
     value_columns: tuple[str, ...] = ()  # compared with the oracle
     extra_columns: tuple[str, ...] = ()  # shown but not compared (e.g. when the engine wrote the row)
+    count_column: str = ""  # sums to the number of input records the result counts (for accounting)
     module: str = ""  # producers.<module>, flink_jobs.<module>, spark_jobs.<module>
     demo_count: int = 1000
     demo_rate: float = 10.0
