@@ -14,6 +14,7 @@ from streamlab.paths import RUN_DIR
 from streamlab.settings import ENGINES, START_POSITIONS, Settings, bootstrap_from_env
 
 EMBEDDED = cluster.ClusterLayout()
+DEMO_CATCH_UP_S = 180
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -214,6 +215,7 @@ def cmd_produce(args: argparse.Namespace) -> None:
 def cmd_run(args: argparse.Namespace) -> None:
     workload = workloads.get(args.workload)
     settings = settings_from(args)
+    dead_letters_before = runner.dead_letter_baseline(settings)
     job = runner.start_job(settings, workload)
     try:
         if settings.bounded:
@@ -224,7 +226,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             show_results(settings, workload)
         else:
             display.console.print("following the output; Ctrl-C stops the job")
-            runner.follow(settings, workload, job)
+            runner.follow(settings, workload, job, dead_letters_before=dead_letters_before)
     finally:
         job.stop()
 
@@ -264,15 +266,24 @@ def cmd_demo(args: argparse.Namespace) -> None:
         bootstrap_servers=bootstrap, checkpoint_dir=RUN_DIR / "demo" / args.engine / workload.name
     )
     runner.fresh_checkpoints(settings)
+    dead_letters_before = runner.dead_letter_baseline(settings)
     job = runner.start_job(settings, workload)
-    count, rate = args.count or workload.demo_count, args.rate or workload.demo_rate
-    display.console.print(
-        f"producing {count:,} events at {rate:g}/s (every {args.bad_every}th malformed); Ctrl-C stops the demo"
-    )
+    count = workload.demo_count if args.count is None else args.count
+    rate = workload.demo_rate if args.rate is None else args.rate
+    pace = f"at {rate:g}/s" if rate > 0 else "as fast as possible"
+    spoiled = f", every {args.bad_every}th malformed" if args.bad_every else ""
+    display.console.print(f"producing {count:,} events {pace}{spoiled}; Ctrl-C stops the demo")
     producer = runner.produce_in_background(settings, workload, count, rate, seed=42, bad_every=args.bad_every)
     try:
         final = runner.follow(
-            settings, workload, job, producer=producer, until=lambda progress: producer.done and progress.accounted
+            settings,
+            workload,
+            job,
+            producer=producer,
+            until=lambda progress: producer.done and progress.accounted,
+            # the producer's own time plus a generous catch-up: a job that never catches up is an error
+            timeout_s=(count / rate if rate > 0 else 0) + DEMO_CATCH_UP_S,
+            dead_letters_before=dead_letters_before,
         )
     finally:
         producer.stop.set()

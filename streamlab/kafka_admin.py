@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streamlab.errors import LabError
 
 CLIENT_TIMEOUT_MS = 10_000
-# how long a client waits for the first broker to answer; kafka-python's default is 30 s
+# how long a client waits for the first broker to answer before NoBrokersAvailable
 BOOTSTRAP_TIMEOUT_MS = 5_000
 
 
@@ -60,7 +61,7 @@ def admin_client(bootstrap_servers: str) -> Iterator[KafkaAdminClient]:
             bootstrap_servers=bootstrap_servers,
             client_id="streamlab-admin",
             request_timeout_ms=CLIENT_TIMEOUT_MS,
-            bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+            api_version_auto_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
         )
     except (KafkaError, ValueError) as error:
         raise LabError(no_broker_message(bootstrap_servers)) from error
@@ -72,7 +73,7 @@ def admin_client(bootstrap_servers: str) -> Iterator[KafkaAdminClient]:
 
 def broker_ids(bootstrap_servers: str) -> list[int]:
     with admin_client(bootstrap_servers) as admin:
-        return sorted(broker["broker_id"] for broker in admin.describe_cluster()["brokers"])
+        return sorted(broker["node_id"] for broker in admin.describe_cluster()["brokers"])
 
 
 def ensure_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> list[str]:
@@ -83,18 +84,27 @@ def ensure_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> list[str]:
         if not wanted:
             return []
         replication = min(3, len(admin.describe_cluster()["brokers"]))
-        request = {
-            spec.name: {"num_partitions": spec.partitions, "replication_factor": replication, "configs": spec.configs()}
-            for spec in wanted
-        }
+        new_topics = [
+            NewTopic(spec.name, spec.partitions, replication, topic_configs=spec.configs()) for spec in wanted
+        ]
         with suppress(TopicAlreadyExistsError):  # created by someone else since we listed: fine
-            admin.create_topics(request)
-        admin.wait_for_topics([spec.name for spec in wanted], timeout_ms=30_000)
-        return [spec.name for spec in wanted]
+            admin.create_topics(new_topics, timeout_ms=CLIENT_TIMEOUT_MS)
+        names = [spec.name for spec in wanted]
+        # "created" is not "usable": wait until every partition has a leader
+        wait_until(lambda: _have_leaders(admin, names), 30, f"leaders for {', '.join(names)}")
+        return names
+
+
+def _have_leaders(admin: KafkaAdminClient, names: list[str]) -> bool:
+    described = admin.describe_topics(names)
+    return len(described) == len(names) and all(
+        topic["error_code"] == 0 and topic["partitions"] and all(p["leader"] >= 0 for p in topic["partitions"])
+        for topic in described
+    )
 
 
 def describe_topics(bootstrap_servers: str) -> list[dict[str, Any]]:
-    """[{name, partitions, replication, compacted}] for the user topics, sorted by name."""
+    """[{topic, partitions, replication, compacted}] for the user topics, sorted by name."""
     with admin_client(bootstrap_servers) as admin:
         names = sorted(name for name in admin.list_topics() if not name.startswith("__"))
         if not names:
@@ -102,26 +112,29 @@ def describe_topics(bootstrap_servers: str) -> list[dict[str, Any]]:
         described = admin.describe_topics(names)
         compacted = _compacted_topics(admin, names)
     rows = []
-    for topic in sorted(described, key=lambda t: t["name"]):
+    for topic in sorted(described, key=lambda t: t["topic"]):
         partitions = topic["partitions"]
         rows.append(
             {
-                "topic": topic["name"],
+                "topic": topic["topic"],
                 "partitions": len(partitions),
-                "replication": len(partitions[0]["replica_nodes"]) if partitions else 0,
-                "compacted": topic["name"] in compacted,
+                "replication": len(partitions[0]["replicas"]) if partitions else 0,
+                "compacted": topic["topic"] in compacted,
             }
         )
     return rows
 
 
 def _compacted_topics(admin: KafkaAdminClient, names: list[str]) -> set[str]:
-    from kafka.admin import ConfigResource, ConfigResourceType
-
-    # kafka-python 3 answers {"topic": {name: {config: {"value": ...}}}}
-    answer = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
-    configs = answer.get("topic", {})
-    return {name for name in names if "compact" in (configs.get(name, {}).get("cleanup.policy", {}).get("value") or "")}
+    """Topics whose cleanup.policy includes compact, from DescribeConfigs responses."""
+    found = set()
+    for response in admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names]):
+        # each resource: (error_code, error_message, resource_type, resource_name, config_entries)
+        for _, _, _, name, entries in response.resources:
+            # each entry starts with (config_name, config_value, ...)
+            if any(entry[0] == "cleanup.policy" and "compact" in (entry[1] or "") for entry in entries):
+                found.add(name)
+    return found
 
 
 def new_consumer(bootstrap_servers: str, **overrides: Any) -> KafkaConsumer:
@@ -130,7 +143,7 @@ def new_consumer(bootstrap_servers: str, **overrides: Any) -> KafkaConsumer:
             bootstrap_servers=bootstrap_servers,
             enable_auto_commit=False,
             request_timeout_ms=CLIENT_TIMEOUT_MS + 5_000,
-            bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+            api_version_auto_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
             **overrides,
         )
     except KafkaError as error:
@@ -196,37 +209,27 @@ def json_rows(values: list[bytes]) -> list[dict[str, Any]]:
 def group_lag(bootstrap_servers: str) -> list[dict[str, Any]]:
     """[{group, topic, partition, committed, end, lag}] for every consumer group with committed offsets."""
     with admin_client(bootstrap_servers) as admin:
-        groups = sorted(group[0] if isinstance(group, tuple) else group["group_id"] for group in admin.list_groups())
-        committed = {group: admin.list_group_offsets(group) for group in groups}
-    if not committed:
+        groups = sorted(group_id for group_id, _protocol in admin.list_consumer_groups())
+        committed = {
+            group: {
+                tp: meta.offset for tp, meta in admin.list_consumer_group_offsets(group).items() if meta.offset >= 0
+            }
+            for group in groups
+        }
+    partitions = {tp for offsets in committed.values() for tp in offsets}
+    if not partitions:
         return []
     consumer = new_consumer(bootstrap_servers)
     try:
-        all_partitions = {tp for offsets in committed.values() for tp in _as_offsets(offsets)}
-        ends = consumer.end_offsets(list(all_partitions)) if all_partitions else {}
+        ends = consumer.end_offsets(list(partitions))
     finally:
         consumer.close()
-    rows = []
-    for group, offsets in committed.items():
-        for tp, offset in sorted(_as_offsets(offsets).items()):
-            rows.append(
-                {
-                    "group": group,
-                    "topic": tp.topic,
-                    "partition": tp.partition,
-                    "committed": offset,
-                    "end": ends.get(tp, 0),
-                    "lag": max(0, ends.get(tp, 0) - offset),
-                }
-            )
-    return rows
-
-
-def _as_offsets(offsets: Any) -> dict[TopicPartition, int]:
-    """list_group_offsets answers {tp: OffsetAndMetadata}, or {group: {tp: ...}} for several groups."""
-    if offsets and isinstance(next(iter(offsets)), str):
-        offsets = next(iter(offsets.values()))
-    return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+    return [
+        {"group": group, "topic": tp.topic, "partition": tp.partition, "committed": offset,
+         "end": ends.get(tp, 0), "lag": max(0, ends.get(tp, 0) - offset)}
+        for group, offsets in committed.items()
+        for tp, offset in sorted(offsets.items())
+    ]  # fmt: skip
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float, what: str, poll_s: float = 0.25) -> None:

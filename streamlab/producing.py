@@ -32,7 +32,7 @@ def new_producer(bootstrap_servers: str) -> KafkaProducer:
             acks="all",
             linger_ms=5,
             client_id="streamlab-producer",
-            bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+            api_version_auto_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
         )
     except KafkaError as error:
         raise LabError(no_broker_message(bootstrap_servers)) from error

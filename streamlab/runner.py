@@ -101,6 +101,13 @@ def produce_in_background(
     return stats
 
 
+def dead_letter_baseline(settings: Settings) -> int:
+    """Taken before a job starts: a job re-reading its input re-emits old rejects on top of it."""
+    return (
+        results.topic_size(settings.bootstrap_servers, settings.dead_letter_topic) if settings.dead_letter_topic else 0
+    )
+
+
 def start_job(settings: Settings, workload: Workload) -> RunningJob:
     job_module = workload.job(settings.engine)  # "not built yet" before touching Kafka
     ensure_topics(settings, workload)
@@ -145,10 +152,14 @@ def follow(
     producer: ProduceStats | None = None,
     refresh_s: float = 1.0,
     timeout_s: float | None = None,
+    dead_letters_before: int = 0,
 ) -> Progress:
-    """Show the output table as it changes until `until` holds, the job ends, or Ctrl-C."""
+    """Show the output table as it changes until `until` holds, the job ends, or Ctrl-C.
+
+    dead_letters_before is the dead-letter topic's size from before the job started (see
+    dead_letter_baseline): records this run rejects are counted against what it read.
+    """
     view = results.CompactedView(settings.bootstrap_servers, settings.output_topic)
-    dead_letters_before = results.topic_size(settings.bootstrap_servers, settings.dead_letter_topic)
     deadline = time.monotonic() + timeout_s if timeout_s else None
     try:
         with Live(console=display.console, refresh_per_second=4, transient=False) as live:

@@ -72,6 +72,7 @@ WORKLOADS: dict[str, Workload] = {
             key_columns=("category", "behavior"),
             value_columns=("behavior_count", "last_event_ts"),
             extra_columns=("update_time",),
+            count_column="behavior_count",
             module="behavior_stats",
         ),
         Workload(
