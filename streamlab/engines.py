@@ -72,6 +72,8 @@ def spark_session(settings: Settings) -> SparkSession:
         .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
         .getOrCreate()
     )
+    # getOrCreate hands back an existing session unchanged; the per-run setting must still apply
+    session.conf.set("spark.sql.shuffle.partitions", parallelism)
     return session
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -200,10 +199,6 @@ def latest_per_key(records: list[Record]) -> dict[bytes, bytes]:
         else:
             view[record.key] = record.value
     return view
-
-
-def json_rows(values: list[bytes]) -> list[dict[str, Any]]:
-    return [json.loads(value) for value in values]
 
 
 def group_lag(bootstrap_servers: str) -> list[dict[str, Any]]:

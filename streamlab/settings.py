@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from streamlab.errors import LabError
@@ -29,7 +29,6 @@ class Settings:
     bounded: bool = False
     parallelism: int = 1
     partitions: int = 3
-    extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

@@ -46,7 +46,8 @@ def exec_finished(pid: int) -> bool:
     """A freshly spawned child shows its parent's command line until its exec has happened."""
     try:
         return (
-            bool(Path(f"/proc/{pid}/cmdline").read_bytes()) and "sleep(30)" in Path(f"/proc/{pid}/cmdline").read_text()
+            bool(Path(f"/proc/{pid}/cmdline").read_bytes())
+            and "stdin.read()" in Path(f"/proc/{pid}/cmdline").read_text()
         )
     except OSError:
         return True  # gone: nothing left to wait for
@@ -180,7 +181,8 @@ def fake_node(layout: cluster.ClusterLayout) -> str:
 
 
 def spawn(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", *args], stdin=subprocess.DEVNULL)
+    # a stand-in process that lives until the test kills it (it waits for input that never comes)
+    return subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()", *args], stdin=subprocess.PIPE)
 
 
 def test_nodes_recognises_its_process_by_the_config_path(tmp_path: Path) -> None:
