@@ -23,10 +23,15 @@ def sql_values(settings: Settings) -> dict[str, object]:
         "OUTPUT_TOPIC": settings.output_topic,
         "DEAD_LETTER_TOPIC": settings.dead_letter_topic,
         "BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "GROUP_ID": f"streamlab-flink-{WORKLOAD}",
+        "GROUP_ID": group_id(settings),
         "STARTUP_MODE": f"{settings.start_from}-offset",
         "BOUNDED_MODE": "latest-offset" if settings.bounded else "unbounded",
     }
+
+
+def group_id(settings: Settings) -> str:
+    """The consumer group Flink commits its read offsets to (on checkpoints): one per input topic."""
+    return f"streamlab-flink-{WORKLOAD}-{settings.input_topic}"
 
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
@@ -54,4 +59,4 @@ def run(settings: Settings) -> engines.RunningJob:
     """Submit the job; bounded runs finish by themselves, unbounded ones run until stopped."""
     table_env = engines.flink_table_env(settings)
     result = build(table_env, settings).execute()
-    return engines.FlinkJob(result)
+    return engines.FlinkJob(result, settings, group_id(settings), (settings.input_topic,))

@@ -7,12 +7,15 @@ the same users, items, categories and behaviours; `ts` is the event's scheduled 
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from streamlab.producing import OutgoingRecord
+from streamlab.cliargs import non_negative_float, non_negative_int
+from streamlab.producing import OutgoingRecord, ProduceStats, send_all
+from streamlab.settings import INPUT, Settings
 
 USER_IDS = [f"user_{i}" for i in range(1, 100)]
 ITEM_IDS = [f"item_{i}" for i in range(1, 200)]
@@ -78,3 +81,30 @@ def records(
             yield OutgoingRecord(key, spoil(event, (index // bad_every) % BAD_KINDS))
         else:
             yield OutgoingRecord(key, json.dumps(event).encode())
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--count", type=non_negative_int, default=1000, help="events to send (default 1000)")
+    parser.add_argument(
+        "--rate", type=non_negative_float, default=10.0, help="events per second, 0 = as fast as possible"
+    )
+    parser.add_argument("--seed", type=int, default=42, help="random seed: same seed, same events")
+    parser.add_argument(
+        "--bad-every",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="make every Nth record malformed, to exercise the dead-letter path",
+    )
+
+
+def produce(
+    settings: Settings, options: argparse.Namespace, stats: ProduceStats | None = None, show_progress: bool = True
+) -> str:
+    """Send the events to the input topic; returns what was done, in one line."""
+    stats = stats or ProduceStats(options.count)
+    stats.target = options.count
+    events = records(options.count, seed=options.seed, rate=options.rate, bad_every=options.bad_every)
+    topics = {INPUT: settings.input_topic}
+    sent = send_all(settings.bootstrap_servers, topics, events, options.count, options.rate, show_progress, stats)
+    return f"sent {sent:,} records to {settings.input_topic}"

@@ -5,16 +5,22 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from streamlab import cluster, display, jars, kafka_admin, results, runner, workloads
+from streamlab.cliargs import positive_int
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
-from streamlab.settings import ENGINES, START_POSITIONS, Settings, bootstrap_from_env
+from streamlab.settings import DEAD_LETTERS, ENGINES, INPUT, OUTPUT, START_POSITIONS, Settings, bootstrap_from_env
+from streamlab.workloads import Job, Workload
 
 EMBEDDED = cluster.ClusterLayout()
 DEMO_CATCH_UP_S = 180
+
+
+# ---- arguments ---------------------------------------------------------------------------------
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -34,24 +40,95 @@ def _workload_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _job_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input-topic", help="source topic (default: the workload's)")
-    parser.add_argument("--output-topic", help="result topic (default: the workload's)")
-    parser.add_argument("--dead-letter-topic", help="where rejected records go (default: the workload's)")
-    parser.add_argument(
-        "--parallelism",
-        type=int,
-        default=1,
-        help="Flink parallelism = Spark local cores = shuffle partitions (default 1)",
+def _topic_flags(parser: argparse.ArgumentParser) -> None:
+    topics = parser.add_argument_group("topics (default: the workload's own names)")
+    topics.add_argument("--topic-prefix", default="", metavar="P", help="prefix every topic of the workload with P")
+    topics.add_argument("--input-topic", help="the topic the main job reads")
+    topics.add_argument("--output-topic", help="the topic the main job writes")
+    topics.add_argument("--dead-letter-topic", help="where rejected records go")
+    topics.add_argument(
+        "--topic", action="append", default=[], metavar="ROLE=NAME", help="any other topic role, e.g. snapshots=T"
     )
+
+
+def _file_flags(parser: argparse.ArgumentParser) -> None:
+    files = parser.add_argument_group("files")
+    files.add_argument("--input", type=Path, metavar="FILE", help="input file of a file-fed job (sales-batch)")
+    files.add_argument(
+        "--output-dir", "--output", type=Path, dest="output_dir", metavar="DIR",
+        help="where a file-writing job writes (default: .run/WORKLOAD/ENGINE)",
+    )  # fmt: skip
+
+
+def _job_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--job", metavar="NAME", help="one of the workload's jobs (default: its main job)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="streamlab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("workloads", help="list the workloads and which are built")
+    commands.add_parser("workloads", help="list the workloads, their jobs, and what each reads and writes")
+    _cluster_parser(commands)
+    _produce_parser(commands)
 
+    run = commands.add_parser("run", help="run a workload's job on one engine")
+    run.add_argument("engine", choices=ENGINES)
+    _workload_arg(run)
+    _job_arg(run)
+    run.add_argument("--bounded", action="store_true", help="read up to the end offsets present at start, then stop")
+    run.add_argument(
+        "--from",
+        dest="start_from",
+        choices=START_POSITIONS,
+        default="earliest",
+        help="where to start reading when there is no checkpoint (default earliest)",
+    )
+    run.add_argument("--checkpoint-dir", type=Path, help="default: .run/checkpoints/ENGINE/WORKLOAD")
+    run.add_argument(
+        "--parallelism", type=positive_int, default=1,
+        help="Flink parallelism = Spark local cores = shuffle partitions (default 1)",
+    )  # fmt: skip
+    _topic_flags(run)
+    _file_flags(run)
+    _common(run)
+
+    demo = commands.add_parser(
+        "demo",
+        help="cluster + topics + producer + job + live table, in one go",
+        description="Extra flags go to the workload's producer (see `streamlab produce WORKLOAD --help`).",
+    )
+    demo.add_argument("engine", choices=ENGINES)
+    _workload_arg(demo)
+    demo.add_argument("--parallelism", type=positive_int, default=1)
+    _common(demo)
+
+    results_cmd = commands.add_parser("results", help="print the result table of a workload's job")
+    check = commands.add_parser("check", help="compare a job's result with pandas over exactly its input")
+    for sub in (results_cmd, check):
+        _workload_arg(sub)
+        _job_arg(sub)
+        sub.add_argument("--engine", choices=ENGINES, help="whose files to read (default: the newest) for file results")
+        _topic_flags(sub)
+        _file_flags(sub)
+        _common(sub)
+    results_cmd.add_argument("--plot", type=Path, metavar="FILE.png", help="also draw the result as a picture")
+    results_cmd.add_argument(
+        "--limit", type=positive_int, default=runner.RESULT_ROWS, help="rows to print (default 20)"
+    )
+
+    commands.add_parser("versions", help="the Java, Kafka, Flink and Spark versions this checkout runs")
+
+    explain = commands.add_parser("explain", help="print the engine's plan for a workload's job")
+    explain.add_argument("engine", choices=ENGINES)
+    _workload_arg(explain)
+    _job_arg(explain)
+    _file_flags(explain)
+    _common(explain)
+    return parser
+
+
+def _cluster_parser(commands: argparse._SubParsersAction) -> None:
     cluster_cmd = commands.add_parser("cluster", help="the embedded Apache Kafka cluster (KRaft)")
     cluster_actions = cluster_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
     up = cluster_actions.add_parser("up", help="start broker(s); a no-op when already up")
@@ -68,79 +145,44 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (up, down, status):
         _common(sub)
 
-    produce = commands.add_parser("produce", help="send a workload's generated events to Kafka")
-    _workload_arg(produce)
-    produce.add_argument("--count", type=int, default=1000, help="events to send (default 1000)")
-    produce.add_argument("--rate", type=float, default=10.0, help="events per second, 0 = as fast as possible")
-    produce.add_argument("--seed", type=int, default=42, help="random seed: same seed, same events")
-    produce.add_argument("--topic", help="target topic (default: the workload's input topic)")
-    produce.add_argument(
-        "--bad-every",
-        type=int,
-        default=0,
-        metavar="N",
-        help="make every Nth record malformed, to exercise the dead-letter path",
-    )
-    _common(produce)
 
-    run = commands.add_parser("run", help="run a workload's job on one engine")
-    run.add_argument("engine", choices=ENGINES)
-    _workload_arg(run)
-    _job_flags(run)
-    run.add_argument("--checkpoint-dir", type=Path, help="default: .run/checkpoints/ENGINE/WORKLOAD")
-    run.add_argument(
-        "--from",
-        dest="start_from",
-        choices=START_POSITIONS,
-        default="earliest",
-        help="where to start reading when there is no checkpoint (default earliest)",
-    )
-    run.add_argument("--bounded", action="store_true", help="read up to the end offsets present at start, then stop")
-    _common(run)
-
-    demo = commands.add_parser("demo", help="cluster + topics + producer + job + live table, in one go")
-    demo.add_argument("engine", choices=ENGINES)
-    _workload_arg(demo)
-    demo.add_argument("--count", type=int, help="events to send (default: the seed's sample)")
-    demo.add_argument("--rate", type=float, help="events per second (default: the seed's)")
-    demo.add_argument(
-        "--bad-every",
-        type=int,
-        default=50,
-        metavar="N",
-        help="every Nth record is malformed and must reach the dead-letter topic (0 = none)",
-    )
-    demo.add_argument("--parallelism", type=int, default=1)
-    _common(demo)
-
-    for name, text in (
-        ("results", "print the result table of a workload"),
-        ("check", "compare the result table with pandas over the input topic"),
-    ):
-        sub = commands.add_parser(name, help=text)
-        _workload_arg(sub)
-        sub.add_argument("--input-topic")
-        sub.add_argument("--output-topic")
+def _produce_parser(commands: argparse._SubParsersAction) -> None:
+    """`produce WORKLOAD [its own flags]`: each producer declares its flags (see producers/)."""
+    produce = commands.add_parser("produce", help="generate a workload's input (Kafka records or a file)")
+    per_workload = produce.add_subparsers(dest="workload", required=True, metavar="WORKLOAD")
+    for workload in workloads.WORKLOADS.values():
+        sub = per_workload.add_parser(workload.name, help=workload.summary)
+        if workload.built:
+            workload.producer().add_arguments(sub)
+        if workload.topics:
+            _topic_flags(sub)
         _common(sub)
 
-    commands.add_parser("versions", help="the Java, Kafka, Flink and Spark versions this checkout runs")
 
-    explain = commands.add_parser("explain", help="print the engine's plan for a workload")
-    explain.add_argument("engine", choices=ENGINES)
-    _workload_arg(explain)
-    _common(explain)
-    return parser
+def producer_options(workload: Workload, argv: Sequence[str]) -> argparse.Namespace:
+    """The producer's options parsed from argv, as `streamlab produce WORKLOAD argv` would parse them."""
+    parser = argparse.ArgumentParser(prog=f"streamlab produce {workload.name}")
+    workload.producer().add_arguments(parser)
+    return parser.parse_args(list(argv))
 
 
-def settings_from(args: argparse.Namespace, engine: str = "flink") -> Settings:
-    workload = workloads.get(args.workload)
+def settings_from(args: argparse.Namespace, workload: Workload, engine: str | None = None) -> Settings:
+    engine = engine or getattr(args, "engine", None) or "flink"
+    overrides = {INPUT: getattr(args, "input_topic", None), OUTPUT: getattr(args, "output_topic", None),
+                 DEAD_LETTERS: getattr(args, "dead_letter_topic", None)}  # fmt: skip
+    for pair in getattr(args, "topic", []):
+        role, _, name = pair.partition("=")
+        if not name:
+            raise LabError(f"--topic takes ROLE=NAME, not {pair!r}")
+        overrides[role] = name
+    overrides = {role: name for role, name in overrides.items() if name}
     return Settings(
         workload=workload.name,
-        engine=getattr(args, "engine", engine),
-        bootstrap_servers=bootstrap_from_env(args.bootstrap_servers),
-        input_topic=getattr(args, "input_topic", None) or workload.input_topic,
-        output_topic=getattr(args, "output_topic", None) or workload.output_topic,
-        dead_letter_topic=getattr(args, "dead_letter_topic", None) or workload.dead_letter_topic,
+        engine=engine,
+        bootstrap_servers=bootstrap_from_env(getattr(args, "bootstrap_servers", None)),
+        topics=workload.topic_names(getattr(args, "topic_prefix", ""), overrides),
+        input_path=getattr(args, "input", None) or workload.default_input_path(),
+        output_dir=getattr(args, "output_dir", None) or workload.default_output_dir(engine),
         checkpoint_dir=getattr(args, "checkpoint_dir", None),
         start_from=getattr(args, "start_from", "earliest"),
         bounded=getattr(args, "bounded", False),
@@ -148,20 +190,35 @@ def settings_from(args: argparse.Namespace, engine: str = "flink") -> Settings:
     )
 
 
+def reading_settings(args: argparse.Namespace, workload: Workload, job: Job) -> Settings:
+    """Settings for reading a result back: for file results without --engine, the engine that wrote last."""
+    if args.engine or args.output_dir or job.result.is_topic:
+        return settings_from(args, workload)
+    newest = results.newest_run_dir([job.result.directory(settings_from(args, workload, e)) for e in ENGINES])
+    engine = next((e for e in ENGINES if newest and newest.is_relative_to(workload.default_output_dir(e))), "flink")
+    return settings_from(args, workload, engine)
+
+
+# ---- commands ----------------------------------------------------------------------------------
+
+
 def cmd_workloads(args: argparse.Namespace) -> None:
-    display.show(
-        [
-            {
-                "workload": w.name,
-                "built": "yes" if w.built else "not yet",
-                "what it does": w.summary,
-                "input topic": w.input_topic,
-                "output topic": w.output_topic,
-            }
-            for w in workloads.WORKLOADS.values()
-        ],
-        title="workloads",
-    )
+    rows = []
+    for workload in workloads.WORKLOADS.values():
+        settings = settings_from(argparse.Namespace(), workload)
+        for job in workload.jobs or (None,):
+            rows.append(
+                {
+                    "workload": workload.name,
+                    "job": job.name if job else "(not built yet)",
+                    "what it does": job.summary if job else workload.summary,
+                    "reads": "a CSV file (--input)"
+                    if job and job.batch
+                    else (settings.topic(job.reads) if job else ""),
+                    "writes": job.result.where(settings) if job else "",
+                }
+            )
+    display.show(rows, title="workloads (the first job of each is its main job)")
 
 
 def cmd_cluster(args: argparse.Namespace) -> None:
@@ -204,116 +261,134 @@ def cluster_status(bootstrap: str) -> None:
 
 def cmd_produce(args: argparse.Namespace) -> None:
     workload = workloads.get(args.workload)
-    if args.count < 0 or args.rate < 0:
-        raise LabError("--count and --rate must not be negative")
-    settings = settings_from(args).with_(input_topic=args.topic or workload.input_topic)
-    kafka_admin.ensure_topics(settings.bootstrap_servers, runner.topic_specs(settings, workload)[:1])
-    sent = runner.produce(settings, workload, args.count, args.rate, args.seed, args.bad_every)
-    display.console.print(f"sent {sent:,} records to {settings.input_topic}")
+    workload.producer()  # "not built yet" before anything else
+    report = runner.produce(settings_from(args, workload), workload, args)
+    display.console.print(report)
 
 
 def cmd_run(args: argparse.Namespace) -> None:
     workload = workloads.get(args.workload)
-    settings = settings_from(args)
-    dead_letters_before = runner.dead_letter_baseline(settings)
-    job = runner.start_job(settings, workload)
+    job = workload.job(args.job)
+    settings = settings_from(args, workload)
+    rejects_before = runner.rejects_baseline(settings, job)
+    started = time.monotonic()
+    running = runner.start_job(settings, workload, job, fresh=settings.bounded)
     try:
-        if settings.bounded:
-            with display.console.status(
-                f"{settings.engine} is reading {settings.input_topic} up to its current end offsets ..."
-            ):
-                job.wait()
-            show_results(settings, workload)
+        if settings.bounded or job.batch:
+            what = settings.input_path if job.batch else settings.topic(job.reads)
+            with display.console.status(f"{settings.engine} is reading {what} to its end ..."):
+                running.wait()
+            display.console.print(runner.describe_run(time.monotonic() - started, f"{settings.engine} finished"))
+            runner.show_results(settings, workload, job, rejects_before=rejects_before)
         else:
             display.console.print("following the output; Ctrl-C stops the job")
-            runner.follow(settings, workload, job, dead_letters_before=dead_letters_before)
+            runner.follow(settings, workload, job, running, rejects_before=rejects_before)
     finally:
-        job.stop()
-
-
-def show_results(settings: Settings, workload: workloads.Workload) -> None:
-    table = results.read_compacted(settings.bootstrap_servers, settings.output_topic, list(workload.key_columns))
-    dead = (
-        results.topic_size(settings.bootstrap_servers, settings.dead_letter_topic) if settings.dead_letter_topic else 0
-    )
-    caption = f"{settings.output_topic}: latest value per key"
-    if settings.dead_letter_topic:
-        caption += f"; {settings.dead_letter_topic} holds {dead:,} rejected record(s)"
-    display.show(table, title=f"{workload.name} results", caption=caption, columns=workload.table_columns)
+        running.stop()
 
 
 def cmd_results(args: argparse.Namespace) -> None:
-    show_results(settings_from(args), workloads.get(args.workload))
+    workload = workloads.get(args.workload)
+    job = workload.job(args.job)
+    if args.plot and not workload.plot:
+        raise LabError(f"{workload.name} has no plot; --plot works for: {_plottable()}")
+    settings = reading_settings(args, workload, job)
+    runner.show_results(settings, workload, job, args.limit)
+    if args.plot:
+        from streamlab import plots
+
+        getattr(plots, workload.plot)(results.read_result(job.result, settings), args.plot)
+        display.console.print(f"wrote {args.plot}")
+
+
+def _plottable() -> str:
+    return ", ".join(w.name for w in workloads.WORKLOADS.values() if w.plot)
 
 
 def cmd_check(args: argparse.Namespace) -> None:
     workload = workloads.get(args.workload)
-    settings = settings_from(args)
-    table = results.read_compacted(settings.bootstrap_servers, settings.output_topic, list(workload.key_columns))
-    diff = runner.oracle_check(settings, workload, table)
-    if not diff.empty:
-        display.show(diff, title="engine output vs pandas oracle: differences")
-        raise LabError(f"{len(diff)} key(s) differ from the oracle")
-    display.console.print(f"[green]{len(table)} keys agree with pandas over {settings.input_topic}[/]")
+    job = workload.job(args.job)
+    if job.batch:
+        from streamlab import batch
+
+        batch.check_all_engines(settings_from(args, workload), workload, job)
+        return
+    settings = reading_settings(args, workload, job)
+    table = results.read_result(job.result, settings)
+    verdict = runner.oracle_check(settings, job, table)
+    if not verdict.differences.empty:
+        display.show(verdict.differences.head(runner.RESULT_ROWS), title="engine output vs pandas oracle: differences")
+        raise LabError(f"{len(verdict.differences):,} row(s) differ from the oracle")
+    display.console.print(
+        f"[green]{len(table):,} rows agree with pandas over {settings.topic(job.reads)}[/] "
+        f"({job.result.where(settings)}; the oracle rejects {len(verdict.expected_rejects):,} record(s))"
+    )
 
 
-def cmd_demo(args: argparse.Namespace) -> None:
+def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> None:
     workload = workloads.get(args.workload)
+    job = workload.job()
+    options = producer_options(workload, [*workload.demo_args, *producer_argv])
+    if job.batch:
+        from streamlab import batch
+
+        # a file producer's --output is the file its job reads
+        batch.demo(settings_from(args, workload, args.engine).with_(input_path=options.output), workload, job, options)
+        return
     bootstrap = args.bootstrap_servers or bootstrap_from_env(None)
     if not args.bootstrap_servers and bootstrap == EMBEDDED.bootstrap_servers(1):
         bootstrap = cluster.up(EMBEDDED, cluster.recorded_brokers(EMBEDDED) or 1)
-    settings = settings_from(args).with_(
+    settings = settings_from(args, workload).with_(
         bootstrap_servers=bootstrap, checkpoint_dir=RUN_DIR / "demo" / args.engine / workload.name
     )
-    runner.fresh_checkpoints(settings)
-    dead_letters_before = runner.dead_letter_baseline(settings)
-    job = runner.start_job(settings, workload)
-    count = workload.demo_count if args.count is None else args.count
-    rate = workload.demo_rate if args.rate is None else args.rate
-    pace = f"at {rate:g}/s" if rate > 0 else "as fast as possible"
-    spoiled = f", every {args.bad_every}th malformed" if args.bad_every else ""
-    display.console.print(f"producing {count:,} events {pace}{spoiled}; Ctrl-C stops the demo")
-    producer = runner.produce_in_background(settings, workload, count, rate, seed=42, bad_every=args.bad_every)
+    # a demo starts over: its topics too, or a second demo would count the first one's events again
+    deleted = kafka_admin.delete_topics(settings.bootstrap_servers, list(settings.topics.values()))
+    if deleted:
+        display.console.print(f"deleted the topics of the last demo: {', '.join(deleted)}")
+    rejects_before = runner.rejects_baseline(settings, job)
+    running = runner.start_job(settings, workload, job, fresh=True)
+    display.console.print(f"producing: {' '.join(workload.demo_args + tuple(producer_argv))}; Ctrl-C stops the demo")
+    producer = runner.produce_in_background(settings, workload, options)
     try:
-        final = runner.follow(
+        runner.follow(
             settings,
             workload,
             job,
+            running,
             producer=producer,
-            until=lambda progress: producer.done and progress.accounted,
-            # the producer's own time plus a generous catch-up: a job that never catches up is an error
-            timeout_s=(count / rate if rate > 0 else 0) + DEMO_CATCH_UP_S,
-            dead_letters_before=dead_letters_before,
+            # done when everything is in the result, or (event-time windows still open) when the job has read it all
+            until=lambda progress: producer.done and (progress.accounted or running.caught_up()),
+            timeout_s=DEMO_CATCH_UP_S,
+            rejects_before=rejects_before,
         )
+        with display.console.status(f"draining the {args.engine} job: the last open windows are written ..."):
+            running.drain()
     finally:
         producer.stop.set()
-        job.stop()
-    diff = runner.oracle_check(settings, workload, final.table)
+        running.stop()
+    _demo_verdict(settings, workload, job, rejects_before)
+
+
+def _demo_verdict(settings: Settings, workload: Workload, job: Job, rejects_before: int) -> None:
+    table = results.read_result(job.result, settings)
+    progress = runner.measure(settings, job, table, rejects_before)
     display.console.print()
-    verdict = "[green]matches[/]" if diff.empty else f"[red]differs from[/] ({len(diff)} keys)"
-    display.console.print(
-        f"{args.engine} result {verdict} the pandas oracle over all "
-        f"{final.input_records:,} records of {settings.input_topic}"
+    runner.show_results(settings, workload, job, limit=10, rejects_before=rejects_before)
+    verdict = runner.oracle_check(settings, job, table, rejects_before)
+    agrees = (
+        "[green]matches[/]" if verdict.differences.empty else f"[red]differs from[/] ({len(verdict.differences)} rows)"
     )
-
-
-HANDLERS = {
-    "workloads": cmd_workloads,
-    "cluster": cmd_cluster,
-    "produce": cmd_produce,
-    "run": cmd_run,
-    "results": cmd_results,
-    "check": cmd_check,
-    "demo": cmd_demo,
-}
+    display.console.print(
+        f"{settings.engine} result {agrees} the pandas oracle over all {progress.input_records:,} records of "
+        f"{settings.topic(job.reads)}" + ("  [all accounted for]" if progress.accounted else "")
+    )
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
     workload = workloads.get(args.workload)
-    display.console.print(workload.job(args.engine).explain(settings_from(args)), markup=False, highlight=False)
-
-
-HANDLERS["explain"] = cmd_explain
+    job = workload.job(args.job)
+    plan = workload.engine_module(job, args.engine).explain(settings_from(args, workload))
+    display.console.print(plan, markup=False, highlight=False)
 
 
 def cmd_versions(args: argparse.Namespace) -> None:
@@ -329,6 +404,11 @@ def cmd_versions(args: argparse.Namespace) -> None:
             "component": "flink-sql-connector-kafka",
             "version": jars.artifact_version("flink", "flink-sql-connector-kafka"),
         },
+        {
+            "component": "flink-parquet / hadoop-client-api",
+            "version": f"{jars.artifact_version('flink', 'flink-parquet')} / "
+            f"{jars.artifact_version('flink', 'hadoop-client-api')}",
+        },
         {"component": "Apache Spark (pyspark)", "version": version("pyspark")},
         {
             "component": "spark-sql-kafka-0-10_2.13",
@@ -337,19 +417,35 @@ def cmd_versions(args: argparse.Namespace) -> None:
         {
             "component": "Kafka clients: Flink / Spark / Python",
             "version": f"{jars.artifact_version('flink', 'kafka-clients', shaded_in='flink-sql-connector-kafka')} / "
-            f"{jars.artifact_version('spark', 'kafka-clients')} / kafka-python {version('kafka-python')}",
+            f"{jars.artifact_version('spark', 'kafka-clients')} / kafka-python {version('kafka-python')}, "
+            f"confluent-kafka {version('confluent-kafka')}",
         },
     ]
     display.show(rows, title="versions")
 
 
-HANDLERS["versions"] = cmd_versions
+HANDLERS = {
+    "workloads": cmd_workloads,
+    "cluster": cmd_cluster,
+    "produce": cmd_produce,
+    "run": cmd_run,
+    "results": cmd_results,
+    "check": cmd_check,
+    "explain": cmd_explain,
+    "versions": cmd_versions,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "demo":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        HANDLERS[args.command](args)
+        if args.command == "demo":
+            cmd_demo(args, extra)
+        else:
+            HANDLERS[args.command](args)
     except LabError as error:
         display.console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
         return error.exit_code

@@ -36,6 +36,8 @@ def table(
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"  # engines' last digits: see `check`
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from streamlab import jars
+from streamlab import jars, kafka_admin
+from streamlab.errors import LabError
 from streamlab.paths import COMPOSE_DIR
 from streamlab.settings import Settings
 
@@ -23,12 +24,17 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 FLINK_CHECKPOINT_INTERVAL = "10 s"
+# PyFlink's own log4j-cli.properties prints every org.apache.hadoop INFO line (the Parquet writer's
+# codec pool) to the console; this one keeps the console for warnings and errors only
+FLINK_LOG_CONFIG = COMPOSE_DIR / "flink" / "log4j-cli.properties"
 SPARK_LOG_CONFIG = COMPOSE_DIR / "spark" / "log4j2.properties"
+DRAIN_TIMEOUT_S = 120
 
 
 def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironment:
     """A PyFlink TableEnvironment running on a local mini-cluster inside the gateway JVM."""
     connector_jars = jars.file_urls("flink")
+    os.environ.setdefault("LOG4J_PROPERTIES", str(FLINK_LOG_CONFIG))  # read when PyFlink starts its JVM
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
     mode = EnvironmentSettings.in_streaming_mode() if streaming else EnvironmentSettings.in_batch_mode()
@@ -77,6 +83,45 @@ def spark_session(settings: Settings) -> SparkSession:
     return session
 
 
+def spark_kafka_source(spark: SparkSession, settings: Settings, topic: str) -> object:
+    """A topic as (payload STRING, kafka_partition INT, kafka_offset BIGINT): the columns of the Flink
+    jobs' raw source tables, so the parse steps of both engines start from the same three columns."""
+    return (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", settings.bootstrap_servers)
+        .option("subscribe", topic)
+        .option("startingOffsets", settings.start_from)
+        .load()
+        .selectExpr("CAST(value AS STRING) AS payload", "partition AS kafka_partition", "offset AS kafka_offset")
+    )
+
+
+def spark_trigger(writer: object, settings: Settings) -> object:
+    """availableNow for bounded runs: what the topic holds at start (in as many micro-batches as
+    needed), then stop; otherwise the next micro-batch starts as soon as the last one is done."""
+    return writer.trigger(availableNow=True) if settings.bounded else writer.trigger(processingTime="0 seconds")
+
+
+def spark_kafka_sink(frame: object, settings: Settings, query_name: str, mode: str, topic: str = "") -> object:
+    """Start a streaming query writing key/value (and, without `topic`, a per-row topic column) to Kafka."""
+    writer = (
+        frame.writeStream.format("kafka")
+        .queryName(f"{settings.workload}-{query_name}")
+        .option("kafka.bootstrap.servers", settings.bootstrap_servers)
+        .option("checkpointLocation", spark_checkpoint(settings, query_name))
+        .outputMode(mode)
+    )
+    if topic:
+        writer = writer.option("topic", topic)
+    return spark_trigger(writer, settings).start()
+
+
+def spark_plan(frame: object) -> str:
+    """What DataFrame.explain("formatted") prints, returned as text instead."""
+    session = frame.sparkSession
+    return session._jvm.PythonSQLUtils.explainString(frame._jdf.queryExecution(), "formatted")
+
+
 def spark_checkpoint(settings: Settings, query_name: str) -> str:
     """One checkpoint folder per streaming query: Spark refuses to share one between queries."""
     path: Path = settings.resolved_checkpoint_dir / query_name
@@ -99,14 +144,34 @@ class RunningJob:
     def status(self) -> str:
         raise NotImplementedError
 
+    def caught_up(self) -> bool:
+        """True once the job has read everything in its input topics (as far as the engine tells)."""
+        return False
+
+    def drain(self) -> None:
+        """Process what has been read to the end and stop: the last open windows are emitted too."""
+        self.stop()
+
 
 class FlinkJob(RunningJob):
+    """A submitted Flink job. With its Kafka source's group and topics it can also tell how far it has
+    read (Flink commits the offsets it has read to the group on every checkpoint) and drain."""
+
     engine = "flink"
 
-    def __init__(self, table_result: object) -> None:
+    def __init__(
+        self,
+        table_result: object,
+        settings: Settings | None = None,
+        group_id: str = "",
+        source_topics: tuple[str, ...] = (),
+    ) -> None:
         self._result = table_result
         self._client = table_result.get_job_client()
         self._finished = False
+        self._settings = settings
+        self._group_id = group_id
+        self._source_topics = source_topics
 
     def wait(self) -> None:
         self._result.wait()
@@ -125,6 +190,45 @@ class FlinkJob(RunningJob):
         except Exception:  # a finished bounded job's mini-cluster is gone: nothing left to ask
             self._finished = True
             return "FINISHED"
+
+    def caught_up(self) -> bool:
+        if not (self._settings and self._group_id and self._source_topics):
+            return False
+        lag = kafka_admin.committed_lag(self._settings.bootstrap_servers, self._group_id, self._source_topics)
+        return lag == 0
+
+    def drain(self) -> None:
+        """Stop with a savepoint and --drain semantics: the sources emit MAX_WATERMARK first, so every
+        event-time window still open fires and the sinks commit, as at the end of a bounded input."""
+        if self._finished or self._settings is None:
+            self.stop()
+            return
+        kafka_admin.wait_until(
+            self.caught_up, DRAIN_TIMEOUT_S, f"flink to read all of {', '.join(self._source_topics)}"
+        )
+        savepoints = (self._settings.resolved_checkpoint_dir / "savepoints").as_uri()
+        from pyflink.java_gateway import get_gateway
+
+        format_type = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+        stopped = self._client._j_job_client.stopWithSavepoint(True, savepoints, format_type)
+        stopped.get()
+        self._finished = True
+
+
+class FinishedJob(RunningJob):
+    """A batch run that was complete when run() returned (Spark's batch writes block until done)."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine = engine
+
+    def wait(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def status(self) -> str:
+        return "FINISHED"
 
 
 class SparkJob(RunningJob):
@@ -147,3 +251,15 @@ class SparkJob(RunningJob):
     def status(self) -> str:
         active = sum(1 for query in self._queries if query.isActive)
         return "RUNNING" if active == len(self._queries) else ("FINISHED" if active == 0 else "PARTIAL")
+
+    def drain(self) -> None:
+        """Every query processes what its source holds now, then stops."""
+        for query in self._queries:
+            if query.isActive:
+                query.processAllAvailable()
+        self.stop()
+
+
+def require_running(job: RunningJob, what: str) -> None:
+    if job.status() not in ("RUNNING", "CREATED", "INITIALIZING", "RESTARTING", "PARTIAL"):
+        raise LabError(f"the {job.engine} job stopped before {what}")

@@ -94,6 +94,16 @@ def ensure_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> list[str]:
         return names
 
 
+def delete_topics(bootstrap_servers: str, names: list[str]) -> list[str]:
+    """Delete the topics that exist; returns their names once the cluster no longer lists them."""
+    with admin_client(bootstrap_servers) as admin:
+        doomed = sorted(set(names) & set(admin.list_topics()))
+        if doomed:
+            admin.delete_topics(doomed, timeout_ms=CLIENT_TIMEOUT_MS)
+            wait_until(lambda: not set(doomed) & set(admin.list_topics()), 30, f"deletion of {', '.join(doomed)}")
+    return doomed
+
+
 def _have_leaders(admin: KafkaAdminClient, names: list[str]) -> bool:
     described = admin.describe_topics(names)
     return len(described) == len(names) and all(
@@ -163,26 +173,44 @@ def end_offsets(bootstrap_servers: str, topic: str) -> dict[int, int]:
 
 
 def read_topic(
-    bootstrap_servers: str, topic: str, read_committed: bool = False, timeout_s: float = 60.0
+    bootstrap_servers: str, topic: str, read_committed: bool = False, timeout_s: float | None = None
 ) -> list[Record]:
-    """Every record in the topic up to the end offsets seen at the start: a bounded read."""
-    isolation = "read_committed" if read_committed else "read_uncommitted"
-    consumer = new_consumer(bootstrap_servers, isolation_level=isolation)
+    """Every record in the topic up to the end offsets seen at the start: a bounded read.
+
+    Bulk reads go through confluent-kafka (librdkafka): an oracle over millions of records
+    would spend minutes in kafka-python. The default timeout grows with the topic's size.
+    """
+    from confluent_kafka import OFFSET_BEGINNING, Consumer
+    from confluent_kafka import TopicPartition as Partition
+
+    ends = end_offsets(bootstrap_servers, topic)  # also the "no such topic" / "no broker" errors
+    remaining = {p: end for p, end in ends.items() if end > 0}
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            "group.id": "streamlab-reader",  # required by the client; nothing is committed
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed" if read_committed else "read_uncommitted",
+        }
+    )
+    deadline = time.monotonic() + (timeout_s or 60 + sum(ends.values()) / 20_000)
+    records: list[Record] = []
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            raise LabError(f"topic {topic!r} does not exist on {bootstrap_servers}")
-        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(assigned)
-        consumer.seek_to_beginning(*assigned)
-        ends = consumer.end_offsets(assigned)
-        records: list[Record] = []
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.position(tp) < ends[tp] for tp in assigned):
+        consumer.assign([Partition(topic, p, OFFSET_BEGINNING) for p in remaining])
+        while remaining:
             if time.monotonic() > deadline:
-                raise LabError(f"reading {topic!r} did not reach its end offsets within {timeout_s:.0f} s")
-            for batch in consumer.poll(timeout_ms=500).values():
-                records.extend(Record(m.topic, m.partition, m.offset, m.timestamp, m.key, m.value) for m in batch)
+                raise LabError(f"reading {topic!r} did not reach its end offsets in time")
+            for message in consumer.consume(num_messages=10_000, timeout=0.5):
+                if message.error() or message.offset() >= ends[message.partition()]:
+                    continue  # partition EOF, or a record written after we started
+                records.append(
+                    Record(topic, message.partition(), message.offset(), message.timestamp()[1], message.key(),
+                           message.value())
+                )  # fmt: skip
+            # positions, not the last offset seen: transaction markers take offsets but are never delivered
+            for position in consumer.position([Partition(topic, p) for p in remaining]):
+                if position.offset >= remaining[position.partition]:
+                    del remaining[position.partition]
         return records
     finally:
         consumer.close()
@@ -225,6 +253,27 @@ def group_lag(bootstrap_servers: str) -> list[dict[str, Any]]:
         for group, offsets in committed.items()
         for tp, offset in sorted(offsets.items())
     ]  # fmt: skip
+
+
+def committed_lag(bootstrap_servers: str, group: str, topics: tuple[str, ...]) -> int | None:
+    """Records in `topics` beyond what `group` has committed; None until it has committed every partition."""
+    with admin_client(bootstrap_servers) as admin:
+        committed = {tp: meta.offset for tp, meta in admin.list_consumer_group_offsets(group).items()}
+    consumer = new_consumer(bootstrap_servers)
+    try:
+        wanted = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        ends = consumer.end_offsets(wanted)
+    finally:
+        consumer.close()
+    lag = 0
+    for tp in wanted:
+        offset = committed.get(tp, -1)
+        if offset < 0:  # never committed: nothing to read if the partition is empty, unknown otherwise
+            if ends[tp] > 0:
+                return None
+            continue
+        lag += max(0, ends[tp] - offset)
+    return lag
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float, what: str, poll_s: float = 0.25) -> None:

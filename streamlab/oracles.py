@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -37,16 +39,22 @@ def _valid_ts(text: str | None) -> bool:
     return True
 
 
-def behavior_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
-    """(reason or None, parsed event): the same rules as sql/behavior-stats/*_parse.sql, in Python."""
+def _json_object(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, the object): the first two checks of every parse step."""
     if raw is None:
         return "empty value", {}
     try:
-        event = json.loads(raw)
+        parsed = json.loads(raw)
     except ValueError:
         return "not a JSON object", {}
-    if not isinstance(event, dict):
-        return "not a JSON object", {}
+    return (None, parsed) if isinstance(parsed, dict) else ("not a JSON object", {})
+
+
+def behavior_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, parsed event): the same rules as sql/behavior-stats/*_parse.sql, in Python."""
+    reason, event = _json_object(raw)
+    if reason:
+        return reason, {}
     fields = {name: _json_text(event.get(name)) for name in ("category", "behavior", "ts")}
     for name in ("category", "behavior", "ts"):
         if fields[name] is None:
@@ -74,14 +82,254 @@ def behavior_stats(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return counts, pd.DataFrame(rejected, columns=["reason", "source_partition", "source_offset"])
 
 
-def differences(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
-    """Rows where the engine's table and the oracle disagree (missing on either side, or other values)."""
+REJECT_COLUMNS = ["reason", "source_partition", "source_offset"]
+
+# ---- bike-rentals: the rules of sql/bike-rentals/*_parse.sql, in Python ----------------------
+
+_BIKE_COUNT = re.compile(r"^[0-9]{1,9}$")
+_BIKE_TS = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
+BIKE_EVENT_FIELDS = ("stt_id", "stt_nm", "crt_dttm", "rent_cnt", "return_cnt", "lst_prk_cnt")
+BIKE_SNAPSHOT_FIELDS = ("stt_id", "stt_nm", "crt_dttm", "tot_prk_cnt")
+_BIKE_OPTIONAL = ("stt_lttd", "stt_lgtd")
+
+
+def _bike_reject_reason(raw: bytes | None, required: tuple[str, ...]) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, fields as text): checks in the order the SQL CASE does."""
+    reason, record = _json_object(raw)
+    if reason:
+        return reason, {}
+    fields = {name: _json_text(record.get(name)) for name in (*required, *_BIKE_OPTIONAL)}
+    for name in required:
+        if fields[name] is None:
+            return f"missing field: {name}", fields
+    for name in required[3:]:
+        if not _BIKE_COUNT.match(fields[name]):
+            return f"bad count: {name}", fields
+    if not _round_trips(fields["crt_dttm"]):
+        return "bad timestamp: crt_dttm", fields
+    return None, fields
+
+
+def _round_trips(text: str) -> bool:
+    """What the SQL checks: the text parses as yyyy-MM-dd HH:mm:ss and formats back to itself."""
+    if not _BIKE_TS.match(text):
+        return False
+    try:
+        return pd.Timestamp(text).strftime("%Y-%m-%d %H:%M:%S") == text
+    except ValueError:
+        return False
+
+
+def bike_event_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
+    return _bike_reject_reason(raw, BIKE_EVENT_FIELDS)
+
+
+def bike_snapshot_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
+    return _bike_reject_reason(raw, BIKE_SNAPSHOT_FIELDS)
+
+
+def _split(records: list[Record], check: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    valid, rejected = [], []
+    for record in records:
+        reason, fields = check(record.value)
+        if reason:
+            rejected.append({"reason": reason, "source_partition": record.partition, "source_offset": record.offset})
+        else:
+            valid.append(fields)
+    return pd.DataFrame(valid), pd.DataFrame(rejected, columns=REJECT_COLUMNS)
+
+
+HOURLY_COLUMNS = ["stt_id", "ymd", "hh", "stt_nm", "rent_cnt", "return_cnt", "lst_prk_cnt", "event_cnt",
+                  "lst_crt_dttm", "stt_lttd", "stt_lgtd"]  # fmt: skip
+
+
+def bike_hourly(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(one row per station and hour, rejected events): what both engines write as Parquet."""
+    events, rejected = _split(records, bike_event_reject_reason)
+    if events.empty:
+        return pd.DataFrame(columns=HOURLY_COLUMNS), rejected
+    events = events.assign(
+        ymd=events["crt_dttm"].str.slice(0, 4)
+        + events["crt_dttm"].str.slice(5, 7)
+        + events["crt_dttm"].str.slice(8, 10),
+        hh=events["crt_dttm"].str.slice(11, 13),
+        rent_cnt=events["rent_cnt"].astype("int64"),
+        return_cnt=events["return_cnt"].astype("int64"),
+        lst_prk_cnt=events["lst_prk_cnt"].astype("int64"),
+    )
+    # the parked count of the newest event in the hour; ties on time go to the higher count, as in the SQL
+    newest = events.sort_values(["crt_dttm", "lst_prk_cnt"]).groupby(["stt_id", "ymd", "hh"]).tail(1)
+    hourly = events.groupby(["stt_id", "ymd", "hh"], as_index=False).agg(
+        stt_nm=("stt_nm", "max"),
+        rent_cnt=("rent_cnt", "sum"),
+        return_cnt=("return_cnt", "sum"),
+        event_cnt=("crt_dttm", "size"),
+        lst_crt_dttm=("crt_dttm", "max"),
+        stt_lttd=("stt_lttd", "max"),
+        stt_lgtd=("stt_lgtd", "max"),
+    )
+    hourly = hourly.merge(newest[["stt_id", "ymd", "hh", "lst_prk_cnt"]], on=["stt_id", "ymd", "hh"])
+    return hourly[HOURLY_COLUMNS].sort_values(["stt_id", "ymd", "hh"], ignore_index=True), rejected
+
+
+EVENT_COLUMNS = ["stt_id", "crt_dttm", "stt_nm", "rent_cnt", "return_cnt", "lst_prk_cnt", "stt_lttd", "stt_lgtd"]
+
+
+def bike_derived_events(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rent/return events from the snapshot topic, rejected snapshots): each station's parked count
+    compared with its previous snapshot in time order; a change is an event, no change is none."""
+    snapshots, rejected = _split(records, bike_snapshot_reject_reason)
+    if snapshots.empty:
+        return pd.DataFrame(columns=EVENT_COLUMNS), rejected
+    snapshots = snapshots.assign(tot_prk_cnt=snapshots["tot_prk_cnt"].astype("int64"))
+    snapshots = snapshots.sort_values(["stt_id", "crt_dttm"], ignore_index=True)
+    diff = snapshots["tot_prk_cnt"] - snapshots.groupby("stt_id")["tot_prk_cnt"].shift(1)
+    events = snapshots.assign(
+        rent_cnt=(-diff).clip(lower=0), return_cnt=diff.clip(lower=0), lst_prk_cnt=snapshots["tot_prk_cnt"]
+    )[diff.notna() & (diff != 0)]
+    events = events.astype({"rent_cnt": "int64", "return_cnt": "int64"})
+    return events[EVENT_COLUMNS].reset_index(drop=True), rejected
+
+
+def events_from_records(records: list[Record]) -> pd.DataFrame:
+    """Event records as written (by the producer or an engine), as rows in EVENT_COLUMNS."""
+    rows = [json.loads(record.value) for record in records if record.value is not None]
+    frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    return frame.sort_values(["stt_id", "crt_dttm"], ignore_index=True)
+
+
+# ---- sales-batch: the rules of sql/sales-batch/parse.sql, in Python -----------------------------
+
+# one CSV field: quoted (a doubled quote inside is a quote) or bare (no comma, no quote)
+_CSV_FIELD = r'("(?:[^"]|"")*"|[^,"]*)'
+_SALES_ROW = re.compile("^" + ",".join([_CSV_FIELD] * 5) + "$")
+_PRICE = re.compile(r"^-?[0-9]{1,12}([.][0-9]{1,6})?$")
+_QUANTITY = re.compile(r"^-?[0-9]{1,9}$")
+SALES_COLUMNS = ["category", "total_revenue", "avg_price", "total_quantity", "transaction_count"]
+
+
+def _unquote(field: str) -> str:
+    return field[1:-1].replace('""', '"') if field.startswith('"') else field
+
+
+def sales_reject_reason(line: str) -> tuple[str | None, dict[str, Any]]:
+    match = _SALES_ROW.match(line)
+    if not match:
+        return "expected 5 comma-separated columns", {}
+    _, category, price, quantity, _ = (_unquote(field) for field in match.groups())
+    if not _PRICE.match(price):
+        return "price is not a number", {}
+    if not _QUANTITY.match(quantity):
+        return "quantity is not a whole number", {}
+    return None, {"category": category, "price": float(price), "quantity": int(quantity)}
+
+
+def sales_summary(path: Path, chunk_lines: int = 1_000_000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(totals per category, rejected lines with their 1-based line numbers) over a sales CSV file.
+
+    Works through the file a million lines at a time, so a 10-million-line file fits in memory:
+    each chunk is validated with vectorised regular expressions and reduced to partial sums.
+    """
+    partials, rejected = [], []
+    first_number = 1
+    for lines in _chunks(file_lines(path), chunk_lines):
+        sums, bad = _sales_chunk(pd.Series(lines, dtype=object), first_number)
+        partials.append(sums)
+        rejected.append(bad)
+        first_number += len(lines)
+    rejected_lines = (
+        pd.concat(rejected, ignore_index=True)
+        if rejected
+        else pd.DataFrame(columns=["line_number", "raw_line", "reason"])
+    )
+    totals = pd.concat(partials).groupby("category", as_index=False).sum() if partials else pd.DataFrame()
+    if totals.empty:
+        return pd.DataFrame(columns=SALES_COLUMNS), rejected_lines
+    summary = totals.assign(avg_price=totals["price_sum"] / totals["transaction_count"])
+    return summary[SALES_COLUMNS].sort_values("category", ignore_index=True), rejected_lines
+
+
+def _sales_chunk(lines: pd.Series, first_number: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    fields = lines.str.extract(_SALES_ROW)
+    unquoted = {
+        name: fields[index].where(~fields[index].str.startswith('"', na=False),
+                                  fields[index].str.slice(1, -1).str.replace('""', '"'))
+        for index, name in ((1, "category"), (2, "price"), (3, "quantity"))
+    }  # fmt: skip
+    reason = pd.Series(None, index=lines.index, dtype=object)
+    reason = reason.mask(~unquoted["quantity"].str.match(_QUANTITY, na=False), "quantity is not a whole number")
+    reason = reason.mask(~unquoted["price"].str.match(_PRICE, na=False), "price is not a number")
+    reason = reason.mask(fields[0].isna(), "expected 5 comma-separated columns")
+    good = reason.isna()
+    price = unquoted["price"][good].astype("float64")
+    quantity = unquoted["quantity"][good].astype("int64")
+    sums = (
+        pd.DataFrame({"category": unquoted["category"][good], "price_sum": price, "total_quantity": quantity,
+                      "total_revenue": price * quantity, "transaction_count": 1})
+        .groupby("category", as_index=False).sum()
+    )  # fmt: skip
+    bad = pd.DataFrame(
+        {"line_number": lines.index[~good] + first_number, "raw_line": lines[~good], "reason": reason[~good]}
+    )
+    return sums, bad.reset_index(drop=True)
+
+
+def _chunks(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def first_line_numbers(path: Path, raw_lines: set[str], limit: int = 5) -> list[int]:
+    """The first line numbers of a file whose text is one of raw_lines (to point people at bad lines)."""
+    found: list[int] = []
+    if not raw_lines:
+        return found
+    for number, text in enumerate(file_lines(path), start=1):
+        if text in raw_lines:
+            found.append(number)
+            if len(found) == limit:
+                break
+    return found
+
+
+def file_lines(path: Path) -> Iterator[str]:
+    """The lines of a text file as the engines split it: on "\\n" only, invalid UTF-8 replaced."""
+    with path.open("rb") as handle:
+        for raw in handle:
+            yield raw.removesuffix(b"\n").decode("utf-8", errors="replace")
+
+
+# ---- comparing an engine's table with the oracle's ------------------------------------------
+
+
+def differences(
+    actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str], values: list[str], rel_tolerance: float = 0.0
+) -> pd.DataFrame:
+    """Rows where the engine's table and the oracle disagree (missing on either side, or other values).
+
+    Floats agree within rel_tolerance (relative to the larger magnitude): engines add partial sums
+    in their own order, so the last digits of a float sum differ from engine to engine.
+    """
     merged = actual.reindex(columns=keys + values).merge(
         expected.reindex(columns=keys + values), on=keys, how="outer", suffixes=("_engine", "_oracle"), indicator=True
     )
     disagree = merged["_merge"] != "both"
     for name in values:
-        # compare values, not their text: a key missing on one side turns an int column into floats
         engine, oracle = merged[f"{name}_engine"], merged[f"{name}_oracle"]
-        disagree |= ~((engine == oracle) | (engine.isna() & oracle.isna()))
+        disagree |= ~(_same(engine, oracle, rel_tolerance) | (engine.isna() & oracle.isna()))
     return merged[disagree].drop(columns="_merge").reset_index(drop=True)
+
+
+def _same(engine: pd.Series, oracle: pd.Series, rel_tolerance: float) -> pd.Series:
+    # compare values, not their text: a key missing on one side turns an int column into floats
+    equal = engine == oracle
+    if rel_tolerance and pd.api.types.is_numeric_dtype(engine) and pd.api.types.is_numeric_dtype(oracle):
+        scale = pd.concat([engine.abs(), oracle.abs()], axis=1).max(axis=1)
+        equal |= (engine - oracle).abs() <= rel_tolerance * scale
+    return equal

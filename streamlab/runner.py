@@ -1,123 +1,123 @@
-"""What the CLI commands do, as plain functions: topics, producing, running, following, checking."""
+"""What the CLI commands do, as plain functions: topics, producing, running, following, checking.
+
+Everything here works from a workload's declarations (streamlab.workloads): which topic or file
+a job reads, what result it writes and where its rejected input goes. No workload is named here.
+"""
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich.console import Group
 from rich.live import Live
+from rich.markup import escape
 from rich.text import Text
 
 from streamlab import display, kafka_admin, oracles, results
 from streamlab.engines import RunningJob
 from streamlab.errors import LabError
-from streamlab.producing import send_all
+from streamlab.paths import RUN_DIR
+from streamlab.producing import ProduceStats
 from streamlab.settings import Settings
-from streamlab.workloads import Workload
+from streamlab.workloads import Job, Workload, input_size, read_input
 
 ACTIVE_STATES = ("RUNNING", "CREATED", "INITIALIZING", "RESTARTING", "PARTIAL")
-
-
-def topic_specs(settings: Settings, workload: Workload) -> list[kafka_admin.TopicSpec]:
-    specs = [
-        kafka_admin.TopicSpec(settings.input_topic, settings.partitions),
-        kafka_admin.TopicSpec(settings.output_topic, settings.partitions, compacted=workload.output_compacted),
-    ]
-    if settings.dead_letter_topic:
-        specs.append(kafka_admin.TopicSpec(settings.dead_letter_topic, settings.partitions))
-    return specs
+LIVE_ROWS = 15  # rows of the result the live view shows; the rest is summarised below the table
+RESULT_ROWS = 20  # rows `results` prints
 
 
 def ensure_topics(settings: Settings, workload: Workload) -> None:
-    created = kafka_admin.ensure_topics(settings.bootstrap_servers, topic_specs(settings, workload))
+    if not workload.topics:
+        return
+    created = kafka_admin.ensure_topics(settings.bootstrap_servers, workload.topic_specs(settings))
     if created:
         display.console.print(f"created topics: {', '.join(created)} ({settings.partitions} partitions)")
-
-
-@dataclass
-class ProduceStats:
-    """Shared between a producer thread and the live view."""
-
-    target: int
-    sent: int = 0
-    done: bool = False
-    error: Exception | None = None
-    stop: threading.Event = field(default_factory=threading.Event)
 
 
 def produce(
     settings: Settings,
     workload: Workload,
-    count: int,
-    rate: float,
-    seed: int,
-    bad_every: int = 0,
-    show_progress: bool = True,
+    options: argparse.Namespace,
     stats: ProduceStats | None = None,
-) -> int:
-    """Generate the workload's records and send them to settings.input_topic."""
-    stats = stats or ProduceStats(count)
-    records = workload.producer().records(count, seed=seed, rate=rate, bad_every=bad_every)
-
-    def counted(source):  # the live view shows progress while a demo produces in the background
-        for record in source:
-            if stats.stop.is_set():
-                return
-            yield record
-            stats.sent += 1
-
-    try:
-        return send_all(
-            settings.bootstrap_servers,
-            settings.input_topic,
-            counted(records),
-            count,
-            rate=rate,
-            show_progress=show_progress,
-        )
-    finally:
-        stats.done = True
+    show_progress: bool = True,
+) -> str:
+    """Run the workload's producer with its parsed options; returns its one-line report."""
+    producer = workload.producer()
+    ensure_topics(settings, workload)
+    return producer.produce(settings, options, stats=stats, show_progress=show_progress)
 
 
-def produce_in_background(
-    settings: Settings, workload: Workload, count: int, rate: float, seed: int, bad_every: int
-) -> ProduceStats:
-    stats = ProduceStats(count)
+def produce_in_background(settings: Settings, workload: Workload, options: argparse.Namespace) -> ProduceStats:
+    stats = ProduceStats(0)
 
     def work() -> None:
         try:
-            produce(settings, workload, count, rate, seed, bad_every, show_progress=False, stats=stats)
+            produce(settings, workload, options, stats=stats, show_progress=False)
         except Exception as error:  # reported by the live view, which owns the terminal
             stats.error = error
+        finally:
             stats.done = True
 
     threading.Thread(target=work, name="producer", daemon=True).start()
     return stats
 
 
-def dead_letter_baseline(settings: Settings) -> int:
+def rejects_baseline(settings: Settings, job: Job) -> int:
     """Taken before a job starts: a job re-reading its input re-emits old rejects on top of it."""
-    return (
-        results.topic_size(settings.bootstrap_servers, settings.dead_letter_topic) if settings.dead_letter_topic else 0
-    )
+    if job.rejects and not job.batch:
+        return results.topic_size(settings.bootstrap_servers, settings.topic(job.rejects))
+    return 0
 
 
-def start_job(settings: Settings, workload: Workload) -> RunningJob:
-    job_module = workload.job(settings.engine)  # "not built yet" before touching Kafka
+def count_rejects(settings: Settings, job: Job, baseline: int = 0) -> int:
+    """Rejected input records this run: dead letters since the baseline, or rejected lines of a file job."""
+    spec = job.rejects_spec
+    if spec is None:
+        return 0
+    if spec.is_topic:
+        return results.topic_size(settings.bootstrap_servers, settings.topic(spec.role)) - baseline
+    return len(results.read_result(spec, settings))
+
+
+def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = False) -> RunningJob:
+    """Submit a job. fresh=True (bounded runs, demos, batch jobs) starts over: no checkpoint, no old files."""
+    job_module = workload.engine_module(job, settings.engine)  # "not built yet" before touching Kafka
+    if job.batch:
+        settings.required_input_path()
     ensure_topics(settings, workload)
-    with display.console.status(f"starting the {settings.engine} job for {workload.name} ..."):
+    if fresh or job.batch:
+        clear_outputs(settings, job)
+    with display.console.status(f"starting the {settings.engine} job {workload.name}/{job.name} ..."):
         return job_module.run(settings)
 
 
-def fresh_checkpoints(settings: Settings) -> None:
-    """Demos start over: a checkpoint from an earlier run would resume instead of recounting."""
+def clear_outputs(settings: Settings, job: Job) -> None:
+    """Forget an earlier run: its checkpoint, and the files it wrote (a fresh run would add to them)."""
     shutil.rmtree(settings.resolved_checkpoint_dir, ignore_errors=True)
+    for spec in (job.result, job.rejects_spec):
+        if spec is not None and not spec.is_topic:
+            _remove_output_dir(spec.directory(settings))
+
+
+def _remove_output_dir(directory: Path) -> None:
+    if not directory.exists():
+        return
+    inside_run_dir = directory.resolve().is_relative_to(RUN_DIR.resolve())
+    if not inside_run_dir and any(directory.iterdir()):
+        raise LabError(
+            f"{directory} already holds files and a fresh run would add to them: "
+            "choose an empty --output-dir, or delete it first"
+        )
+    shutil.rmtree(directory)
 
 
 @dataclass
@@ -126,16 +126,18 @@ class Progress:
 
     table: pd.DataFrame
     input_records: int
-    dead_letters: int
-    count_column: str  # the column whose sum is the number of input records the table counts
+    counted: int
+    rejected: int
 
-    @property
-    def counted(self) -> int:
-        return int(self.table[self.count_column].sum()) if self.count_column in self.table else 0
+    one_to_one: bool = True  # does every input record end in a row or a reject (see ResultSpec.not_one_to_one)
 
     @property
     def accounted(self) -> bool:
-        return self.input_records > 0 and self.counted + self.dead_letters == self.input_records
+        return self.one_to_one and self.input_records > 0 and self.counted + self.rejected == self.input_records
+
+    @property
+    def pending(self) -> int:
+        return self.input_records - self.counted - self.rejected
 
     def newest_event_age_s(self) -> float | None:
         if "last_event_ts" not in self.table or self.table.empty:
@@ -144,42 +146,52 @@ class Progress:
         return (pd.Timestamp(datetime.now(UTC).replace(tzinfo=None)) - newest).total_seconds()
 
 
+def measure(settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int = 0) -> Progress:
+    input_gone = job.batch and not (settings.input_path and settings.input_path.is_file())
+    return Progress(
+        table,
+        0 if input_gone else input_size(job, settings),
+        job.result.counted(table),
+        count_rejects(settings, job, rejects_before),
+        one_to_one=not job.result.not_one_to_one,
+    )
+
+
 def follow(
     settings: Settings,
     workload: Workload,
-    job: RunningJob,
+    job: Job,
+    running: RunningJob,
     until: Callable[[Progress], bool] | None = None,
     producer: ProduceStats | None = None,
     refresh_s: float = 1.0,
     timeout_s: float | None = None,
-    dead_letters_before: int = 0,
+    rejects_before: int = 0,
 ) -> Progress:
-    """Show the output table as it changes until `until` holds, the job ends, or Ctrl-C.
+    """Show the job's result as it changes until `until` holds, the job ends, or Ctrl-C.
 
-    dead_letters_before is the dead-letter topic's size from before the job started (see
-    dead_letter_baseline): records this run rejects are counted against what it read.
+    rejects_before is the dead-letter topic's size from before the job started (see
+    rejects_baseline): records this run rejects are counted against what it read. timeout_s
+    counts from the moment the producer is done (or from the start without one).
     """
-    view = results.CompactedView(settings.bootstrap_servers, settings.output_topic)
-    deadline = time.monotonic() + timeout_s if timeout_s else None
+    view = results.open_view(job.result, settings)
+    deadline = None
     try:
         with Live(console=display.console, refresh_per_second=4, transient=False) as live:
             while True:
                 view.refresh()
-                progress = Progress(
-                    view.frame(list(workload.key_columns)),
-                    results.topic_size(settings.bootstrap_servers, settings.input_topic),
-                    results.topic_size(settings.bootstrap_servers, settings.dead_letter_topic) - dead_letters_before,
-                    workload.count_column,
-                )
-                status = job.status()
-                live.update(_render(settings, workload, progress, status, producer))
+                progress = measure(settings, job, view.frame(), rejects_before)
+                status = running.status()
+                live.update(render(settings, workload, job, progress, status, producer))
                 if producer and producer.error:
                     raise LabError(f"producing failed: {producer.error}")
                 if until and until(progress):
                     return progress
                 if status not in ACTIVE_STATES:
-                    job.wait()  # raises the job's own error if it failed
+                    running.wait()  # raises the job's own error if it failed
                     return progress
+                if timeout_s and deadline is None and (producer is None or producer.done):
+                    deadline = time.monotonic() + timeout_s  # the job's catch-up time starts when input ends
                 if deadline and time.monotonic() > deadline:
                     raise LabError(
                         f"the {settings.engine} job did not account for every input record "
@@ -190,29 +202,130 @@ def follow(
         view.close()
 
 
-def _render(
-    settings: Settings, workload: Workload, progress: Progress, status: str, producer: ProduceStats | None
+def render(
+    settings: Settings,
+    workload: Workload,
+    job: Job,
+    progress: Progress,
+    status: str,
+    producer: ProduceStats | None = None,
 ) -> Group:
-    title = f"{settings.output_topic} on {settings.engine} (latest value per key)"
+    spec = job.result
+    shown = results.top_rows(progress.table, spec, LIVE_ROWS)
+    order = f"top {len(shown)} by {' + '.join(spec.rank_by)}" if spec.rank_by else "by key"
+    title = f"{workload.name}/{job.name} on {settings.engine}: {spec.where(settings)} ({order})"
     lines = [f"job: {status}"]
     if producer:
         lines.append(f"produced {producer.sent:,}/{producer.target:,}" + (" (done)" if producer.done else ""))
-    lines.append(
-        f"input topic {progress.input_records:,} records = counted {progress.counted:,}"
-        f" + dead letters {progress.dead_letters:,}" + ("  [all accounted for]" if progress.accounted else "")
+    return Group(
+        display.table(shown, title=title, columns=spec.shown_columns),
+        Text("  ".join(lines)),
+        Text("\n".join(summary_lines(settings, job, progress))),
     )
+
+
+def summary_lines(settings: Settings, job: Job, progress: Progress) -> list[str]:
+    """The result's size and the accounting line: input = counted + rejected (+ not written yet)."""
+    table = progress.table
+    lines = [f"{len(table):,} result row(s)" + _partitions_note(table, job.result.partition_by)]
+    source = "input file" if job.batch else f"input topic {settings.topic(job.reads)}"
+    if job.batch and not progress.input_records:
+        lines.append(f"input file {settings.input_path} is not there any more: nothing to account against")
+        return lines
+    rejected = "malformed lines" if job.batch else "dead letters"
+    if not progress.one_to_one:
+        lines.append(
+            f"{source}: {progress.input_records:,} records read; {rejected} {progress.rejected:,} "
+            f"({job.result.not_one_to_one})"
+        )
+        return lines
+    accounting = (
+        f"{source}: {progress.input_records:,} records = counted {progress.counted:,}"
+        f" + {rejected} {progress.rejected:,}"
+    )
+    if progress.accounted:
+        accounting += "  [all accounted for]"
+    elif progress.pending and job.batch:
+        accounting += f"; {progress.pending:+,} line(s) unaccounted for"
+    elif progress.pending > 0:
+        accounting += f" + {progress.pending:,} not in the result yet"
+    lines.append(accounting)
     age = progress.newest_event_age_s()
     if age is not None:
         lines.append(f"newest event counted was created {age:.1f} s ago (refreshed every second)")
-    return Group(
-        display.table(progress.table, title=title, columns=workload.table_columns),
-        Text("  ".join(lines[:2])),
-        Text("\n".join(lines[2:])),
+    return lines
+
+
+def _partitions_note(table: pd.DataFrame, partition_by: tuple[str, ...]) -> str:
+    if not partition_by or table.empty or not all(name in table for name in partition_by):
+        return ""
+    partitions = table[list(partition_by)].drop_duplicates().sort_values(list(partition_by))
+    first, last = ("/".join(row) for row in (partitions.iloc[0], partitions.iloc[-1]))
+    return f" in {len(partitions):,} partition(s) {'/'.join(partition_by)}, {first} .. {last}"
+
+
+@dataclass
+class Verdict:
+    """An engine's result compared with the oracle over the same input."""
+
+    differences: pd.DataFrame
+    expected: pd.DataFrame
+    expected_rejects: pd.DataFrame
+    rejected: int  # what the engine rejected
+
+    @property
+    def agrees(self) -> bool:
+        return self.differences.empty and self.rejected == len(self.expected_rejects)
+
+
+def oracle_check(settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int = 0) -> Verdict:
+    """The engine's table against pandas over exactly the input it read (topic records or file)."""
+    expected, expected_rejects = job.oracle_function()(read_input(job, settings))
+    spec = job.result
+    diff = oracles.differences(
+        table, expected, list(spec.key_columns), list(spec.value_columns), rel_tolerance=spec.rel_tolerance
+    )
+    return Verdict(diff, expected, expected_rejects, count_rejects(settings, job, rejects_before))
+
+
+def malformed_note(settings: Settings, job: Job, limit: int = 5) -> str:
+    """'N malformed line(s) skipped (first: lines 3, 17)' for a file job, from its rejected/ output."""
+    spec = job.rejects_spec
+    if spec is None or spec.is_topic:
+        return ""
+    rejected = results.read_result(spec, settings)
+    if rejected.empty:
+        return "0 malformed lines skipped"
+    if not (settings.input_path and settings.input_path.is_file()):
+        return f"{len(rejected):,} malformed line(s) skipped"
+    numbers = oracles.first_line_numbers(settings.input_path, set(rejected["raw_line"]), limit)
+    reasons = ", ".join(f"{count:,} {reason}" for reason, count in rejected["reason"].value_counts().items())
+    return (
+        f"{len(rejected):,} malformed line(s) skipped ({reasons}); "
+        f"first at line(s) {', '.join(str(n) for n in numbers)} of {results.display_path(settings.input_path)}"
     )
 
 
-def oracle_check(settings: Settings, workload: Workload, table: pd.DataFrame) -> pd.DataFrame:
-    """Differences between the engine's table and pandas over the input topic (empty = agree)."""
-    records = kafka_admin.read_topic(settings.bootstrap_servers, settings.input_topic)
-    expected, _ = workload.oracle()(records)
-    return oracles.differences(table, expected, list(workload.key_columns), list(workload.value_columns))
+def show_results(
+    settings: Settings, workload: Workload, job: Job, limit: int = RESULT_ROWS, rejects_before: int = 0
+) -> pd.DataFrame:
+    """Print a job's result as a table, with its accounting line and (file jobs) the malformed lines."""
+    table = results.read_result(job.result, settings)
+    progress = measure(settings, job, table, rejects_before)
+    shown = results.top_rows(table, job.result, limit)
+    order = f"the top {len(shown)} by {' + '.join(job.result.rank_by)}" if job.result.rank_by else "by key"
+    display.show(
+        shown,
+        title=f"{workload.name}/{job.name} results ({settings.engine}): {job.result.where(settings)}",
+        caption=escape(f"{order}; " + "; ".join(summary_lines(settings, job, progress))),
+        columns=job.result.shown_columns,
+    )
+    note = malformed_note(settings, job)
+    if note:
+        display.console.print(note)
+    return table
+
+
+def describe_run(seconds: float, what: str, extra: dict[str, Any] | None = None) -> str:
+    details = ", ".join(f"{name} {value}" for name, value in (extra or {}).items())
+    return f"{what} in {seconds:.1f} s" + (f" ({details})" if details else "")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from streamlab.errors import LabError
@@ -13,17 +14,24 @@ DEFAULT_BOOTSTRAP = "localhost:9092"
 ENGINES = ("flink", "spark")
 START_POSITIONS = ("earliest", "latest")
 
+# the topic roles most workloads have; a workload may declare others (see streamlab.workloads)
+INPUT, OUTPUT, DEAD_LETTERS = "input", "output", "dead_letters"
+
 
 @dataclass(frozen=True)
 class Settings:
-    """What a producer, a job or a reader needs to know; tests build one directly."""
+    """What a producer, a job or a reader needs to know; tests build one directly.
+
+    `topics` maps each topic role the workload declares ("input", "output", "dead_letters",
+    "snapshots", ...) to the topic this run uses, so a job never hard-codes a topic name.
+    """
 
     workload: str
     engine: str = "flink"
     bootstrap_servers: str = DEFAULT_BOOTSTRAP
-    input_topic: str = ""
-    output_topic: str = ""
-    dead_letter_topic: str = ""
+    topics: Mapping[str, str] = field(default_factory=dict)
+    input_path: Path | None = None  # file-fed jobs (sales-batch)
+    output_dir: Path | None = None  # jobs that write files (bike-rentals, sales-batch)
     checkpoint_dir: Path | None = None
     start_from: str = "earliest"
     bounded: bool = False
@@ -38,10 +46,40 @@ class Settings:
         if self.parallelism < 1 or self.partitions < 1:
             raise LabError("--parallelism and --partitions must be at least 1")
 
+    def topic(self, role: str) -> str:
+        """The topic this run uses for a role; an error naming the role if the workload has none."""
+        name = self.topics.get(role)
+        if not name:
+            raise LabError(f"workload {self.workload!r} has no {role} topic in this run")
+        return name
+
+    @property
+    def input_topic(self) -> str:
+        return self.topics.get(INPUT, "")
+
+    @property
+    def output_topic(self) -> str:
+        return self.topics.get(OUTPUT, "")
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return self.topics.get(DEAD_LETTERS, "")
+
     @property
     def resolved_checkpoint_dir(self) -> Path:
         """Where the engine keeps its checkpoints: the flag, else one folder per engine and workload."""
         return self.checkpoint_dir or RUN_DIR / "checkpoints" / self.engine / self.workload
+
+    def required_output_dir(self) -> Path:
+        if self.output_dir is None:
+            raise LabError(f"workload {self.workload!r} needs --output-dir")
+        return self.output_dir
+
+    def required_input_path(self) -> Path:
+        if self.input_path is None or not self.input_path.is_file():
+            shown = self.input_path or "(none given)"
+            raise LabError(f"input file {shown} does not exist: write one with `streamlab produce {self.workload}`")
+        return self.input_path
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)

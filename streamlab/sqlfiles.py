@@ -34,3 +34,11 @@ def load(workload: str, name: str, values: Mapping[str, object] | None = None) -
         raise LabError(f"missing SQL file {path.relative_to(SQL_DIR.parent)}")
     text = path.read_text(encoding="utf-8").strip().rstrip(";")
     return render(text, values or {})
+
+
+def load_text(workload: str, file_name: str) -> str:
+    """A fragment a statement shares through a placeholder (e.g. a long regular expression), verbatim."""
+    path = SQL_DIR / workload / file_name
+    if not path.is_file():
+        raise LabError(f"missing file {path.relative_to(SQL_DIR.parent)}")
+    return path.read_text(encoding="utf-8").strip()

@@ -1,62 +1,149 @@
-"""The registry: workload name -> topics, producer, Flink job, Spark job, oracle, result table.
+"""The registry: each workload declares what it reads and writes; everything else follows from that.
 
-Jobs and producers are named by module path and imported only when used, so the shared
-package never imports a job and adding a workload touches its own files plus one entry here.
+A workload is its Kafka topics (by role), a producer, and one or more jobs. A job declares the
+role it reads (a topic, or FILE for a file-fed batch job), its result (an upsert topic, an
+append-only topic, Parquet or CSV files: streamlab.results.ResultSpec), where rejected input
+goes, and the oracle that checks it. The CLI, the live view, the results reader and the oracle
+check are driven by these declarations, so adding a workload is its own files plus one entry here.
+
+Producers and jobs are named by module and imported only when used: the shared package never
+imports a job.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-import pandas as pd
-
-from streamlab import oracles
+from streamlab import kafka_admin, oracles, results
 from streamlab.errors import LabError
-from streamlab.kafka_admin import Record
+from streamlab.paths import RUN_DIR
+from streamlab.results import APPEND_TOPIC, CSV, PARQUET, UPSERT_TOPIC, ResultSpec
+from streamlab.settings import DEAD_LETTERS, INPUT, OUTPUT, Settings
+
+FILE = "file"  # what a file-fed job reads: settings.input_path
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A Kafka topic a workload uses, by role; `--topic-prefix` and the topic flags rename it per run."""
+
+    role: str
+    default: str
+    compacted: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """One engine job of a workload: flink_jobs.<module> and spark_jobs.<module> (run, explain)."""
+
+    name: str
+    module: str
+    summary: str
+    reads: str  # a topic role, or FILE
+    result: ResultSpec
+    rejects: str = ""  # the topic role of its dead letters; for a FILE job, the folder of rejected lines
+    oracle: str = ""  # streamlab.oracles.<oracle>(records or path) -> (expected table, rejected rows)
+
+    @property
+    def batch(self) -> bool:
+        """A batch job reads a file to its end and stops; it needs no Kafka."""
+        return self.reads == FILE
+
+    @property
+    def rejects_spec(self) -> ResultSpec | None:
+        """Where rejected input is kept, as a result that can be read back and counted."""
+        if self.batch and self.rejects:
+            return ResultSpec(CSV, (), ("raw_line", "reason"), subdir=self.rejects)
+        if self.rejects:
+            return ResultSpec(APPEND_TOPIC, (), ("reason", "source_partition", "source_offset"), role=self.rejects)
+        return None
+
+    def oracle_function(self) -> Callable[[Any], tuple[Any, Any]]:
+        return getattr(oracles, self.oracle)
 
 
 @dataclass(frozen=True)
 class Workload:
     name: str
     summary: str
-    input_topic: str
-    output_topic: str
-    dead_letter_topic: str = ""
-    output_compacted: bool = False
-    key_columns: tuple[str, ...] = ()  # the upsert key, for sorting and comparing result tables
-    value_columns: tuple[str, ...] = ()  # compared with the oracle
-    extra_columns: tuple[str, ...] = ()  # shown but not compared (e.g. when the engine wrote the row)
-    count_column: str = ""  # sums to the number of input records the result counts (for accounting)
-    module: str = ""  # producers.<module>, flink_jobs.<module>, spark_jobs.<module>
-    demo_count: int = 1000
-    demo_rate: float = 10.0
-
-    @property
-    def table_columns(self) -> list[str]:
-        return [*self.key_columns, *self.value_columns, *self.extra_columns]
+    producer_module: str = ""  # producers.<producer_module>: add_arguments(parser), produce(settings, options)
+    topics: tuple[Topic, ...] = ()
+    jobs: tuple[Job, ...] = ()
+    demo_args: tuple[str, ...] = ()  # what `demo` passes to the producer, as a user would type it
+    plot: str = ""  # streamlab.plots.<plot>(table, path): `results --plot FILE.png`
 
     @property
     def built(self) -> bool:
-        return bool(self.module)
+        return bool(self.jobs)
 
-    def _import(self, package: str) -> ModuleType:
+    @property
+    def batch(self) -> bool:
+        return self.built and all(job.batch for job in self.jobs)
+
+    def _require_built(self) -> None:
         if not self.built:
             raise LabError(f"workload {self.name!r} is not built yet; `streamlab workloads` lists what is")
-        return importlib.import_module(f"{package}.{self.module}")
+
+    def job(self, name: str | None = None) -> Job:
+        """A job by name; the first one (the workload's main job) when no name is given."""
+        self._require_built()
+        if name is None:
+            return self.jobs[0]
+        for job in self.jobs:
+            if job.name == name:
+                return job
+        raise LabError(f"{self.name} has no job {name!r}: choose one of {', '.join(j.name for j in self.jobs)}")
 
     def producer(self) -> ModuleType:
-        return self._import("producers")
+        self._require_built()
+        return importlib.import_module(f"producers.{self.producer_module}")
 
-    def job(self, engine: str) -> ModuleType:
-        return self._import(f"{engine}_jobs")
+    def engine_module(self, job: Job, engine: str) -> ModuleType:
+        self._require_built()
+        return importlib.import_module(f"{engine}_jobs.{job.module}")
 
-    def oracle(self) -> Callable[[list[Record]], tuple[pd.DataFrame, pd.DataFrame]]:
-        """streamlab.oracles.<module>: records -> (expected table, rejected records)."""
-        self._import("producers")  # same "not built yet" message as everywhere else
-        return getattr(oracles, self.module)
+    def topic_names(self, prefix: str = "", overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+        """role -> topic for one run: an explicit override, else the prefix plus the default name."""
+        overrides = overrides or {}
+        unknown = set(overrides) - {topic.role for topic in self.topics}
+        if unknown:
+            roles = ", ".join(topic.role for topic in self.topics) or "none"
+            raise LabError(f"{self.name} has no topic role {', '.join(sorted(unknown))} (its roles: {roles})")
+        return {topic.role: overrides.get(topic.role) or f"{prefix}{topic.default}" for topic in self.topics}
+
+    def topic_specs(self, settings: Settings) -> list[kafka_admin.TopicSpec]:
+        return [
+            kafka_admin.TopicSpec(settings.topic(topic.role), settings.partitions, compacted=topic.compacted)
+            for topic in self.topics
+        ]
+
+    def default_output_dir(self, engine: str) -> Path:
+        """Each engine writes its own folder, so Flink's and Spark's files never mix."""
+        return RUN_DIR / self.name / engine
+
+    def default_input_path(self) -> Path:
+        return RUN_DIR / self.name / "input.csv"
+
+
+BIKE_HOURLY_COLUMNS = ("rent_cnt", "return_cnt", "lst_prk_cnt", "event_cnt")
+BIKE_EVENT_COLUMNS = ("stt_nm", "rent_cnt", "return_cnt", "lst_prk_cnt", "stt_lttd", "stt_lgtd")
+
+
+def sales_totals(subdir: str) -> ResultSpec:
+    """Totals per category as headerless CSV; float sums agree to 1e-9 (engines add in their own order)."""
+    return ResultSpec(
+        CSV,
+        key_columns=("category",),
+        value_columns=("total_revenue", "avg_price", "total_quantity", "transaction_count"),
+        count_column="transaction_count",
+        subdir=subdir,
+        rel_tolerance=1e-9,
+    )
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -65,46 +152,108 @@ WORKLOADS: dict[str, Workload] = {
         Workload(
             "behavior-stats",
             "user events -> counts per (category, behavior) -> upsert topic",
-            input_topic="user_behaviors",
-            output_topic="behavior_stats",
-            dead_letter_topic="user_behaviors_dlq",
-            output_compacted=True,
-            key_columns=("category", "behavior"),
-            value_columns=("behavior_count", "last_event_ts"),
-            extra_columns=("update_time",),
-            count_column="behavior_count",
-            module="behavior_stats",
+            producer_module="behavior_stats",
+            topics=(
+                Topic(INPUT, "user_behaviors"),
+                Topic(OUTPUT, "behavior_stats", compacted=True),
+                Topic(DEAD_LETTERS, "user_behaviors_dlq"),
+            ),
+            jobs=(
+                Job(
+                    "stats",
+                    "behavior_stats",
+                    "counts per (category, behavior), upserted by key",
+                    reads=INPUT,
+                    result=ResultSpec(
+                        UPSERT_TOPIC,
+                        key_columns=("category", "behavior"),
+                        value_columns=("behavior_count", "last_event_ts"),
+                        extra_columns=("update_time",),
+                        count_column="behavior_count",
+                    ),
+                    rejects=DEAD_LETTERS,
+                    oracle="behavior_stats",
+                ),
+            ),
+            demo_args=("--count", "1000", "--rate", "10", "--bad-every", "50"),
         ),
         Workload(
             "bike-rentals",
             "station snapshots -> rent/return events -> hourly Parquet by ymd/hh",
-            input_topic="bike_station_status",
-            output_topic="bike_rentals",
+            producer_module="bike_rentals",
+            topics=(
+                Topic(INPUT, "apis.seouldata.rt-bicycle"),
+                Topic("snapshots", "apis.seouldata.rt-bicycle.raw"),
+                Topic("derived", "apis.seouldata.rt-bicycle.derived"),
+                Topic(DEAD_LETTERS, "apis.seouldata.rt-bicycle.dlq"),
+                Topic("snapshot_dead_letters", "apis.seouldata.rt-bicycle.raw.dlq"),
+            ),
+            jobs=(
+                Job(
+                    "hourly",
+                    "bike_rentals",
+                    "rent/return events -> one row per station and hour, Parquet partitioned by ymd/hh",
+                    reads=INPUT,
+                    result=ResultSpec(
+                        PARQUET,
+                        key_columns=("stt_id", "ymd", "hh"),
+                        value_columns=("stt_nm", *BIKE_HOURLY_COLUMNS, "lst_crt_dttm"),
+                        extra_columns=("stt_lttd", "stt_lgtd"),
+                        count_column="event_cnt",
+                        partition_by=("ymd", "hh"),
+                        rank_by=("rent_cnt", "return_cnt"),
+                        shown=("ymd", "hh", "stt_id", "stt_nm", *BIKE_HOURLY_COLUMNS),
+                    ),
+                    rejects=DEAD_LETTERS,
+                    oracle="bike_hourly",
+                ),
+                Job(
+                    "derive",
+                    "bike_derive",
+                    "station snapshots -> rent/return events by the difference, computed by the engine",
+                    reads="snapshots",
+                    result=ResultSpec(
+                        APPEND_TOPIC,
+                        key_columns=("stt_id", "crt_dttm"),
+                        value_columns=BIKE_EVENT_COLUMNS,
+                        role="derived",
+                        not_one_to_one="a snapshot whose parked count did not change makes no event",
+                    ),
+                    rejects="snapshot_dead_letters",
+                    oracle="bike_derived_events",
+                ),
+            ),
+            demo_args=("--stations", "300", "--hours", "6", "--speedup", "240", "--bad-every", "500"),
+            plot="bike_rentals",
         ),
         Workload(
             "sales-batch",
             "sales CSV -> totals per category in batch mode, read back with pandas",
-            input_topic="",
-            output_topic="",
+            producer_module="sales_batch",
+            jobs=(
+                Job(
+                    "summary",
+                    "sales_batch",
+                    "revenue, average price, quantity and transactions per category",
+                    reads=FILE,
+                    result=sales_totals("summary"),
+                    rejects="rejected",
+                    oracle="sales_summary",
+                ),
+                Job(
+                    "seed-csv",
+                    "sales_batch_seed",
+                    "the seed's reader for comparison: each engine's own CSV parser in its lenient mode",
+                    reads=FILE,
+                    result=sales_totals("seed-csv"),
+                    oracle="sales_summary",  # it does not agree: that is what it is there to show
+                ),
+            ),
+            demo_args=("--rows", "1000", "--bad-every", "100"),
         ),
-        Workload(
-            "windowed-messages",
-            "timestamped messages -> 1-minute event-time windows with a watermark",
-            input_topic="timestamped_messages",
-            output_topic="message_windows",
-        ),
-        Workload(
-            "strategy-join",
-            "strategy jobs A-D and a +-5 minute stream-stream join",
-            input_topic="C_output",
-            output_topic="D_input_ready",
-        ),
-        Workload(
-            "patient-events",
-            "CSV replay of patient events, counted by action",
-            input_topic="patient_events",
-            output_topic="patient_action_counts",
-        ),
+        Workload("windowed-messages", "timestamped messages -> 1-minute event-time windows with a watermark"),
+        Workload("strategy-join", "strategy jobs A-D and a +-5 minute stream-stream join"),
+        Workload("patient-events", "CSV replay of patient events, counted by action"),
     )
 }
 
@@ -114,3 +263,27 @@ def get(name: str) -> Workload:
         return WORKLOADS[name]
     except KeyError:
         raise LabError(f"unknown workload {name!r}: choose one of {', '.join(WORKLOADS)}") from None
+
+
+def read_input(job: Job, settings: Settings) -> Any:
+    """What a job's oracle takes: the records of the topic it reads, or the path of its input file."""
+    if job.batch:
+        return settings.required_input_path()
+    return kafka_admin.read_topic(settings.bootstrap_servers, settings.topic(job.reads))
+
+
+def input_size(job: Job, settings: Settings) -> int:
+    """How many input records a run has to account for: topic records, or lines of the input file."""
+    if job.batch:
+        return count_lines(settings.required_input_path())
+    return results.topic_size(settings.bootstrap_servers, settings.topic(job.reads))
+
+
+def count_lines(path: Path) -> int:
+    """Lines in a text file, the last one counted even without a trailing newline (fast: no decoding)."""
+    count, last = 0, b"\n"
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")

@@ -6,6 +6,7 @@ import io
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -95,22 +96,61 @@ def test_unreachable_broker_is_reported_within_20_s(without_broker: Outcome) -> 
 
 @pytest.mark.usefixtures("kafka_must_not_be_called")
 @pytest.mark.parametrize("flag", ["--count", "--rate"])
-def test_produce_with_a_negative_count_or_rate_returns_2(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["produce", "behavior-stats", flag, "-1", "--bootstrap-servers", UNREACHABLE]
+def test_produce_with_a_negative_count_or_rate_exits_2(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert exit_code(["produce", "behavior-stats", flag, "-1", "--bootstrap-servers", UNREACHABLE]) == 2
+    assert "must not be negative" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("kafka_must_not_be_called")
+def test_each_workload_has_its_own_producer_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    assert exit_code(["produce", "sales-batch", "--stations", "3"]) == 2
+    assert "unrecognized arguments: --stations 3" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("kafka_must_not_be_called")
+def test_an_unknown_job_is_named_with_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "spark", "bike-rentals", "--job", "nope", "--bootstrap-servers", UNREACHABLE]) == 2
+    assert "bike-rentals has no job 'nope': choose one of hourly, derive" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("kafka_must_not_be_called")
+def test_a_topic_flag_for_a_role_the_workload_lacks_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["results", "bike-rentals", "--output-topic", "x", "--bootstrap-servers", UNREACHABLE]) == 2
+    assert "bike-rentals has no topic role output" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("kafka_must_not_be_called")
+def test_a_batch_run_without_its_input_file_names_the_producer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope.csv"
+    assert main(["run", "flink", "sales-batch", "--input", str(missing), "--output-dir", str(tmp_path)]) == 2
+    assert f"input file {missing} does not exist: write one with `streamlab produce sales-batch`" in (
+        " ".join(capsys.readouterr().out.split())
+    )
+
+
+def test_plot_of_a_workload_without_one_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "summary").mkdir()
+    (tmp_path / "summary" / "part-0").write_text("books,1.5,1.5,1,1\n")
+    argv = ["results", "sales-batch", "--output-dir", str(tmp_path), "--plot", str(tmp_path / "x.png")]
     assert main(argv) == 2
-    assert "--count and --rate must not be negative" in capsys.readouterr().out
+    assert "sales-batch has no plot; --plot works for: bike-rentals" in capsys.readouterr().out
 
 
-def test_bike_rentals_is_not_built_yet() -> None:
-    assert not workloads.get("bike-rentals").built
+NOT_BUILT = "windowed-messages"
+
+
+def test_a_workload_without_jobs_is_not_built_yet() -> None:
+    assert not workloads.get(NOT_BUILT).built
 
 
 def test_run_of_a_not_built_workload_says_not_built_yet(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(kafka_admin, "ensure_topics", lambda bootstrap, specs: [])  # a broker that has the topics
-    assert main(["run", "flink", "bike-rentals", "--bootstrap-servers", UNREACHABLE]) == 2
-    assert "workload 'bike-rentals' is not built yet" in capsys.readouterr().out
+    assert main(["run", "flink", NOT_BUILT, "--bootstrap-servers", UNREACHABLE]) == 2
+    assert f"workload {NOT_BUILT!r} is not built yet" in capsys.readouterr().out
 
 
 def test_run_of_a_not_built_workload_needs_no_broker(
@@ -120,11 +160,16 @@ def test_run_of_a_not_built_workload_needs_no_broker(
         raise LabError(kafka_admin.no_broker_message(bootstrap))  # what an unreachable broker answers
 
     monkeypatch.setattr(kafka_admin, "ensure_topics", no_broker)
-    assert main(["run", "flink", "bike-rentals", "--bootstrap-servers", UNREACHABLE]) == 2
+    assert main(["run", "flink", NOT_BUILT, "--bootstrap-servers", UNREACHABLE]) == 2
     assert "not built yet" in capsys.readouterr().out
 
 
 @pytest.mark.usefixtures("kafka_must_not_be_called")
-def test_explain_of_a_not_built_workload_says_not_built_yet(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["explain", "spark", "bike-rentals", "--bootstrap-servers", UNREACHABLE]) == 2
+@pytest.mark.parametrize(
+    "argv", [["explain", "spark", NOT_BUILT], ["produce", NOT_BUILT], ["demo", "flink", NOT_BUILT]]
+)
+def test_other_commands_on_a_not_built_workload_say_not_built_yet(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*argv, "--bootstrap-servers", UNREACHABLE]) == 2
     assert "not built yet" in capsys.readouterr().out

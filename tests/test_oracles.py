@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from streamlab.kafka_admin import Record
-from streamlab.oracles import behavior_reject_reason, behavior_stats, differences
+from streamlab.oracles import (
+    behavior_reject_reason,
+    behavior_stats,
+    bike_derived_events,
+    bike_event_reject_reason,
+    bike_hourly,
+    differences,
+)
 
 VALID = {
     "user_id": "user_1",
@@ -154,3 +161,94 @@ def test_differences_shows_only_the_missing_key(expected: pd.DataFrame, side: st
     actual, oracle = (shorter, expected) if side == "engine" else (expected, shorter)
     diff = differences(actual, oracle, KEYS, VALUES)
     assert diff[KEYS].to_dict("records") == [{"category": "books", "behavior": "view"}]
+
+
+# ---- bike-rentals -------------------------------------------------------------------------------
+
+BIKE = {
+    "stt_id": "ST-1", "stt_nm": "1. 강남역 1번 출구", "rent_cnt": 2, "return_cnt": 0, "lst_prk_cnt": 7,
+    "stt_lttd": "37.49", "stt_lgtd": "127.02", "crt_dttm": "2025-01-12 23:58:00",
+}  # fmt: skip
+
+
+def bike(**changes: object) -> bytes:
+    fields = {**BIKE, **changes}
+    return json.dumps({k: v for k, v in fields.items() if v != "<absent>"}, ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"[1]", "not a JSON object"),
+        (bike(stt_id="<absent>"), "missing field: stt_id"),
+        (bike(crt_dttm=None), "missing field: crt_dttm"),
+        (bike(rent_cnt="two"), "bad count: rent_cnt"),
+        (bike(return_cnt=1.5), "bad count: return_cnt"),
+        (bike(lst_prk_cnt=-1), "bad count: lst_prk_cnt"),
+        (bike(crt_dttm="2025/01/12 23:58:00"), "bad timestamp: crt_dttm"),
+        (bike(crt_dttm="2025-02-30 10:00:00"), "bad timestamp: crt_dttm"),
+        (bike(crt_dttm="2025-01-12 23:58"), "bad timestamp: crt_dttm"),
+        (bike(stt_lttd="<absent>"), None),  # coordinates are optional
+        (bike(rent_cnt="3"), None),  # a count sent as text is still a count, as JSON_VALUE reads it
+    ],
+)
+def test_bike_event_reject_reason(raw: bytes, reason: str | None) -> None:
+    assert bike_event_reject_reason(raw)[0] == reason
+
+
+def bike_records(*values: bytes) -> list[Record]:
+    return [Record("bikes", index % 2, index, 0, b"ST-1", value) for index, value in enumerate(values)]
+
+
+def test_bike_hourly_splits_hours_across_midnight_whatever_the_arrival_order() -> None:
+    hourly, rejected = bike_hourly(
+        bike_records(
+            bike(crt_dttm="2025-01-13 00:01:00", rent_cnt=0, return_cnt=1, lst_prk_cnt=8),
+            bike(crt_dttm="2025-01-12 23:58:00", rent_cnt=2, return_cnt=0, lst_prk_cnt=7),  # arrives late
+            bike(crt_dttm="2025-01-12 23:10:00", rent_cnt=1, return_cnt=0, lst_prk_cnt=9),
+            b"{broken",
+        )
+    )
+    rows = hourly[["ymd", "hh", "rent_cnt", "return_cnt", "lst_prk_cnt", "event_cnt", "lst_crt_dttm"]]
+    assert rows.to_dict("records") == [
+        {"ymd": "20250112", "hh": "23", "rent_cnt": 3, "return_cnt": 0, "lst_prk_cnt": 7, "event_cnt": 2,
+         "lst_crt_dttm": "2025-01-12 23:58:00"},
+        {"ymd": "20250113", "hh": "00", "rent_cnt": 0, "return_cnt": 1, "lst_prk_cnt": 8, "event_cnt": 1,
+         "lst_crt_dttm": "2025-01-13 00:01:00"},
+    ]  # fmt: skip
+    assert rejected.to_dict("records") == [{"reason": "not a JSON object", "source_partition": 1, "source_offset": 3}]
+
+
+def test_bike_hourly_breaks_a_tie_on_time_by_the_higher_count() -> None:
+    hourly, _ = bike_hourly(bike_records(bike(lst_prk_cnt=12), bike(lst_prk_cnt=3)))
+    assert hourly["lst_prk_cnt"].tolist() == [12]
+
+
+def snapshot_value(count: int, at: str, station: str = "ST-1") -> bytes:
+    return json.dumps({"stt_id": station, "stt_nm": "n", "tot_prk_cnt": count, "stt_lttd": "37.5",
+                       "stt_lgtd": "127.0", "crt_dttm": at}).encode()  # fmt: skip
+
+
+def test_bike_derived_events_compare_each_snapshot_with_the_one_before_in_time() -> None:
+    events, rejected = bike_derived_events(
+        bike_records(
+            snapshot_value(5, "2025-01-12 22:02:00"),
+            snapshot_value(9, "2025-01-12 22:00:00"),  # the station's first snapshot, arriving second
+            snapshot_value(5, "2025-01-12 22:03:00"),  # no change: no event
+            snapshot_value(6, "2025-01-12 22:04:00"),
+            snapshot_value(1, "2025-01-12 22:00:00", station="ST-2"),  # alone: no event
+            b'{"stt_id": "ST-3"}',
+        )
+    )
+    assert events[["stt_id", "crt_dttm", "rent_cnt", "return_cnt", "lst_prk_cnt"]].to_dict("records") == [
+        {"stt_id": "ST-1", "crt_dttm": "2025-01-12 22:02:00", "rent_cnt": 4, "return_cnt": 0, "lst_prk_cnt": 5},
+        {"stt_id": "ST-1", "crt_dttm": "2025-01-12 22:04:00", "rent_cnt": 0, "return_cnt": 1, "lst_prk_cnt": 6},
+    ]
+    assert rejected["reason"].tolist() == ["missing field: stt_nm"]
+
+
+def test_differences_accepts_float_sums_within_the_relative_tolerance() -> None:
+    engine = pd.DataFrame({"k": ["a", "b"], "v": [841501120.75001, 1.0]})
+    oracle = pd.DataFrame({"k": ["a", "b"], "v": [841501120.749999, 1.0 + 1e-6]})
+    assert differences(engine, oracle, ["k"], ["v"], rel_tolerance=1e-9)["k"].tolist() == ["b"]
+    assert len(differences(engine, oracle, ["k"], ["v"])) == 2

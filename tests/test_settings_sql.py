@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from flink_jobs.behavior_stats import sql_values
-from streamlab import sqlfiles
+from streamlab import sqlfiles, workloads
 from streamlab.errors import LabError
 from streamlab.paths import REPO_ROOT, SQL_DIR
 from streamlab.settings import Settings, bootstrap_from_env
@@ -15,15 +16,14 @@ from streamlab.settings import Settings, bootstrap_from_env
 WORKLOAD = "behavior-stats"
 SQL_NAMES = sorted(path.stem for path in (SQL_DIR / WORKLOAD).glob("*.sql"))
 SPARK_LOADS = ("spark_parse", "query", "dead_letters")  # what spark_jobs/behavior_stats.py loads
+ALL_SQL_FILES = sorted(SQL_DIR.glob("*/*.sql"))
 
 
 def job_settings(**changes: object) -> Settings:
     base = Settings(
         workload=WORKLOAD,
         bootstrap_servers="broker-a:9092,broker-b:9092",
-        input_topic="in_topic",
-        output_topic="out_topic",
-        dead_letter_topic="dlq_topic",
+        topics={"input": "in_topic", "output": "out_topic", "dead_letters": "dlq_topic"},
     )
     return base.with_(**changes)
 
@@ -125,9 +125,42 @@ def test_sql_files_spark_loads_render_with_spark_values(name: str) -> None:
     assert "${" not in sqlfiles.load(WORKLOAD, name, {"INPUT_TOPIC": "in_topic"})
 
 
-@pytest.mark.parametrize("name", SQL_NAMES)
-def test_sql_file_starts_with_a_comment_naming_the_workload(name: str) -> None:
-    first_line = (SQL_DIR / WORKLOAD / f"{name}.sql").read_text(encoding="utf-8").splitlines()[0]
-    assert first_line.startswith("-- ")
-    assert WORKLOAD in first_line
-    assert sqlfiles.load(WORKLOAD, name, sql_values(job_settings())).startswith(first_line)
+@pytest.mark.parametrize("path", ALL_SQL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_sql_file_opens_with_a_comment_naming_its_workload(path: Path) -> None:
+    first_line = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith(f"-- {path.parent.name}")
+    assert path.parent.name in workloads.WORKLOADS
+
+
+@pytest.mark.parametrize("path", ALL_SQL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_sql_file_holds_one_statement(path: Path) -> None:
+    code = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("--"))
+    assert code.strip().rstrip(";").count(";") == 0
+
+
+def test_settings_name_the_topic_of_a_role_and_refuse_a_missing_one() -> None:
+    settings = job_settings()
+    assert (settings.topic("input"), settings.input_topic, settings.dead_letter_topic) == (
+        "in_topic",
+        "in_topic",
+        "dlq_topic",
+    )
+    with pytest.raises(LabError, match="has no snapshots topic"):
+        settings.topic("snapshots")
+
+
+def test_topic_prefix_and_overrides_rename_a_workloads_topics() -> None:
+    bike = workloads.get("bike-rentals")
+    names = bike.topic_names("t1_", {"derived": "mine"})
+    assert names["input"] == "t1_apis.seouldata.rt-bicycle"
+    assert names["snapshots"] == "t1_apis.seouldata.rt-bicycle.raw"
+    assert names["derived"] == "mine"
+    with pytest.raises(LabError, match="has no topic role output"):
+        bike.topic_names(overrides={"output": "x"})
+
+
+def test_load_text_keeps_a_fragment_verbatim() -> None:
+    pattern = sqlfiles.load_text("sales-batch", "csv_row.regex")
+    assert pattern.count("),(") == 4  # five fields
+    assert re.fullmatch(pattern, 'P1,"home, garden",1.5,2,2024-01-01')
+    assert "\\" not in pattern  # Spark string literals would unescape a backslash

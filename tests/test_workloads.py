@@ -1,4 +1,4 @@
-"""The registry: every built workload names what the CLI, the live view and the oracle rely on."""
+"""The registry: every built workload declares what the CLI, the live view and the oracle rely on."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import pytest
 
 from streamlab import oracles, workloads
 from streamlab.paths import SQL_DIR
+from streamlab.results import KINDS
+from streamlab.settings import Settings
 
 BUILT = [w for w in workloads.WORKLOADS.values() if w.built]
+JOBS = [(w, j) for w in BUILT for j in w.jobs]
 
 
 def test_names_are_the_ones_used_everywhere() -> None:
@@ -16,13 +19,52 @@ def test_names_are_the_ones_used_everywhere() -> None:
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("workload", BUILT, ids=lambda w: w.name)
-def test_a_built_workload_is_complete(workload: workloads.Workload) -> None:
-    assert workload.key_columns and workload.value_columns
-    assert workload.count_column in workload.value_columns  # the live view sums it for accounting
-    assert callable(getattr(oracles, workload.module))
-    assert (SQL_DIR / workload.name / "query.sql").is_file()
+@pytest.mark.parametrize(("workload", "job"), JOBS, ids=lambda x: getattr(x, "name", ""))
+def test_a_job_declares_a_complete_result(workload: workloads.Workload, job: workloads.Job) -> None:
+    spec = job.result
+    assert spec.kind in KINDS and spec.key_columns and spec.value_columns
+    assert not spec.count_column or spec.count_column in spec.value_columns  # the live view sums it
+    assert set(spec.shown_columns) <= set(spec.columns)
+    assert callable(getattr(oracles, job.oracle))
+    roles = {topic.role for topic in workload.topics}
+    assert job.batch or job.reads in roles
+    assert not spec.is_topic or spec.role in roles
+    assert job.batch or not job.rejects or job.rejects in roles
+
+
+@pytest.mark.parametrize(("workload", "job"), JOBS, ids=lambda x: getattr(x, "name", ""))
+def test_a_job_has_both_engines(workload: workloads.Workload, job: workloads.Job) -> None:
     for engine in ("flink", "spark"):
-        job = workload.job(engine)
-        assert callable(job.run) and callable(job.explain)
-    assert callable(workload.producer().records)
+        module = workload.engine_module(job, engine)
+        assert callable(module.run) and callable(module.explain)
+
+
+@pytest.mark.parametrize("workload", BUILT, ids=lambda w: w.name)
+def test_a_built_workload_has_its_sql_and_a_producer(workload: workloads.Workload) -> None:
+    assert (SQL_DIR / workload.name).is_dir()
+    producer = workload.producer()
+    assert callable(producer.add_arguments) and callable(producer.produce)
+
+
+def test_the_first_job_is_the_main_one() -> None:
+    bike = workloads.get("bike-rentals")
+    assert bike.job() is bike.job("hourly")
+    assert [job.name for job in bike.jobs] == ["hourly", "derive"]
+
+
+def test_file_results_default_to_one_folder_per_engine() -> None:
+    sales = workloads.get("sales-batch")
+    assert sales.default_output_dir("flink") != sales.default_output_dir("spark")
+    settings = Settings("sales-batch", output_dir=sales.default_output_dir("spark"))
+    assert sales.job().result.directory(settings) == sales.default_output_dir("spark") / "summary"
+    assert sales.job().rejects_spec.directory(settings) == sales.default_output_dir("spark") / "rejected"
+
+
+def test_count_lines_counts_a_last_line_without_newline(tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"a\nb\nc")
+    assert workloads.count_lines(path) == 3
+    path.write_bytes(b"a\nb\n")
+    assert workloads.count_lines(path) == 2
+    path.write_bytes(b"")
+    assert workloads.count_lines(path) == 0

@@ -7,6 +7,7 @@ from the records read back from the input topic, i.e. exactly what was produced.
 
 from __future__ import annotations
 
+import argparse
 import json
 import uuid
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.integration
 EVENTS = 20_000
 BAD_EVERY = 97  # about 1% malformed, of every kind the producer knows
 WORKLOAD = workloads.get("behavior-stats")
+JOB = WORKLOAD.job()
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,10 @@ class ProducedBatch:
 @pytest.fixture(scope="module")
 def produced(kafka_bootstrap: str) -> ProducedBatch:
     topic = f"user_behaviors_{uuid.uuid4().hex[:8]}"
-    settings = Settings(workload=WORKLOAD.name, bootstrap_servers=kafka_bootstrap, input_topic=topic)
+    settings = Settings(workload=WORKLOAD.name, bootstrap_servers=kafka_bootstrap, topics={"input": topic})
     kafka_admin.ensure_topics(kafka_bootstrap, [kafka_admin.TopicSpec(topic)])
-    runner.produce(settings, WORKLOAD, EVENTS, rate=0, seed=7, bad_every=BAD_EVERY, show_progress=False)
+    options = argparse.Namespace(count=EVENTS, rate=0, seed=7, bad_every=BAD_EVERY)
+    WORKLOAD.producer().produce(settings, options, show_progress=False)
     records = kafka_admin.read_topic(kafka_bootstrap, topic)
     expected, rejected = oracles.behavior_stats(records)
     return ProducedBatch(topic, records, expected, rejected)
@@ -50,15 +53,17 @@ def run_bounded(engine: str, kafka_bootstrap: str, batch: ProducedBatch, checkpo
         workload=WORKLOAD.name,
         engine=engine,
         bootstrap_servers=kafka_bootstrap,
-        input_topic=batch.input_topic,
-        output_topic=f"behavior_stats_{suffix}",
-        dead_letter_topic=f"user_behaviors_dlq_{suffix}",
+        topics={
+            "input": batch.input_topic,
+            "output": f"behavior_stats_{suffix}",
+            "dead_letters": f"user_behaviors_dlq_{suffix}",
+        },
         checkpoint_dir=checkpoints,
         bounded=True,
         parallelism=2,
     )
     runner.ensure_topics(settings, WORKLOAD)
-    WORKLOAD.job(engine).run(settings).wait()
+    WORKLOAD.engine_module(JOB, engine).run(settings).wait()
     return settings
 
 
@@ -75,8 +80,8 @@ def test_engine_matches_pandas_oracle(
 ) -> None:
     settings = run_bounded(engine, kafka_bootstrap, produced, tmp_path / "checkpoints")
 
-    table = results.read_compacted(kafka_bootstrap, settings.output_topic, list(WORKLOAD.key_columns))
-    diff = oracles.differences(table, produced.expected, list(WORKLOAD.key_columns), list(WORKLOAD.value_columns))
+    table = results.read_result(JOB.result, settings)
+    diff = oracles.differences(table, produced.expected, list(JOB.result.key_columns), list(JOB.result.value_columns))
     assert diff.empty, f"{engine} differs from the oracle:\n{diff.to_string()}"
     assert table["update_time"].notna().all()
 

@@ -8,37 +8,42 @@ metadata provider is a Java ThreadLocal, and py4j may serve a later call from an
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from pathlib import Path
 
 import pytest
+
+from tests.integration.commands import one_line, streamlab, succeeded
 
 pytestmark = pytest.mark.integration
 
 
-def streamlab(*args: str, timeout_s: float = 400) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "streamlab", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def succeeded(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result.stdout
+DEMOS = {
+    "behavior-stats": ["--count", "400", "--rate", "200"],
+    # 2 simulated hours in 10 s: the live table grows hour by hour; at the end Flink is drained
+    # (stop-with-savepoint, which first emits a final watermark) so that the last hour is written too
+    "bike-rentals": ["--stations", "30", "--hours", "2", "--speedup", "720", "--bad-every", "40"],
+}
 
 
 @pytest.mark.parametrize("engine", ["flink", "spark"])
-def test_demo_accounts_for_every_record_and_matches_the_oracle(engine: str, kafka_bootstrap: str) -> None:
-    output = succeeded(
-        streamlab("demo", engine, "behavior-stats", "--count", "400", "--rate", "200",
-                  "--bootstrap-servers", kafka_bootstrap)
-    )  # fmt: skip
+@pytest.mark.parametrize("workload", sorted(DEMOS))
+def test_demo_accounts_for_every_record_and_matches_the_oracle(
+    workload: str, engine: str, kafka_bootstrap: str
+) -> None:
+    output = one_line(
+        succeeded(streamlab("demo", engine, workload, *DEMOS[workload], "--bootstrap-servers", kafka_bootstrap))
+    )
     assert "[all accounted for]" in output
     assert f"{engine} result matches the pandas oracle" in output
+
+
+@pytest.mark.parametrize("engine", ["flink", "spark"])
+def test_the_batch_demo_writes_a_file_runs_and_matches_pandas(engine: str, tmp_path: Path) -> None:
+    output = one_line(
+        succeeded(streamlab("demo", engine, "sales-batch", "--rows", "800", "--output", str(tmp_path / "s.csv")))
+    )
+    assert "wrote 800 lines" in output and "8 malformed line(s) skipped" in output
+    assert f"{engine} result matches pandas" in output
 
 
 def test_produce_then_bounded_run_then_check_and_results(kafka_bootstrap: str, topic_suffix: str) -> None:
@@ -46,7 +51,7 @@ def test_produce_then_bounded_run_then_check_and_results(kafka_bootstrap: str, t
     topics = ["--input-topic", f"in_{topic_suffix}", "--output-topic", f"out_{topic_suffix}"]
     produced = succeeded(
         streamlab("produce", "behavior-stats", "--count", "500", "--rate", "0", "--bad-every", "10",
-                  "--topic", f"in_{topic_suffix}", *common)
+                  "--input-topic", f"in_{topic_suffix}", *common)
     )  # fmt: skip
     ran = succeeded(
         streamlab("run", "flink", "behavior-stats", "--bounded", *topics,
@@ -56,6 +61,8 @@ def test_produce_then_bounded_run_then_check_and_results(kafka_bootstrap: str, t
     shown = succeeded(streamlab("results", "behavior-stats", "--output-topic", f"out_{topic_suffix}", *common))
 
     assert "sent 500 records" in produced
-    assert f"dlq_{topic_suffix} holds 50 rejected record(s)" in ran
-    assert "20 keys agree with pandas" in checked
+    assert f"input topic in_{topic_suffix}: 500 records = counted 450 + dead letters 50 [all accounted for]" in (
+        one_line(ran)
+    )
+    assert "20 rows agree with pandas" in checked
     assert "behavior_count" in shown and "electronics" in shown

@@ -1,0 +1,50 @@
+"""bike-rentals derive job on Flink: the raw snapshot topic -> rent/return events, by SQL LAG.
+
+The engine-side version of what the producer does: for each station, its snapshots in event-time
+order, each compared with the one before (sql/bike-rentals/flink_derive.sql). Rejected and late
+snapshots go to the snapshot dead-letter topic.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flink_jobs.bike_rentals import WORKLOAD, dead_letter_values, group_id, source_values
+from streamlab import engines, sqlfiles
+from streamlab.settings import Settings
+
+if TYPE_CHECKING:
+    from pyflink.table import StatementSet, TableEnvironment
+
+
+def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
+    snapshots, derived = settings.topic("snapshots"), settings.topic("derived")
+    dead = dead_letter_values(
+        settings, "bike_snapshot_dead_letters", settings.topic("snapshot_dead_letters"), "bike_snapshots_checked",
+        snapshots,
+    )  # fmt: skip
+    table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_source", source_values(settings, "bike_snapshots_raw",
+                                                                                 snapshots)))  # fmt: skip
+    table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_derived_sink", {
+        "DERIVED_TOPIC": derived, "BOOTSTRAP_SERVERS": settings.bootstrap_servers}))  # fmt: skip
+    table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_dead_letter_sink", dead))
+    checked = table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_snapshot_parse"))
+    table_env.create_temporary_view("bike_snapshots_checked", checked)
+    statements = table_env.create_statement_set()
+    statements.add_insert("bike_derived_events", table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_derive")))
+    statements.add_insert("bike_snapshot_dead_letters",
+                          table_env.sql_query(sqlfiles.load(WORKLOAD, "dead_letters", dead)))  # fmt: skip
+    return statements
+
+
+def explain(settings: Settings) -> str:
+    """The plan: an OverAggregate ordered by the rowtime, per station."""
+    from pyflink.table.explain_detail import ExplainDetail
+
+    return build(engines.flink_table_env(settings), settings).explain(ExplainDetail.CHANGELOG_MODE)
+
+
+def run(settings: Settings) -> engines.RunningJob:
+    snapshots = settings.topic("snapshots")
+    result = build(engines.flink_table_env(settings), settings).execute()
+    return engines.FlinkJob(result, settings, group_id(settings, snapshots), (snapshots,))
