@@ -5,14 +5,19 @@ Kept for comparison with the main job: the same query over what the lenient CSV 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from streamlab import engines, sqlfiles, workloads
 from streamlab.settings import Settings
+
+if TYPE_CHECKING:
+    from pyflink.table import StatementSet, TableEnvironment
 
 WORKLOAD = "sales-batch"
 JOB = workloads.get(WORKLOAD).job("seed-csv")
 
 
-def build(table_env: object, settings: Settings) -> object:
+def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     values = {
         "INPUT_PATH": settings.required_input_path().resolve().as_uri(),
         "SUMMARY_DIR": JOB.result.directory(settings).resolve().as_uri(),

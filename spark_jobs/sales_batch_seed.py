@@ -6,15 +6,20 @@ the row stays; nothing reports it. The same query runs over what it lets through
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from streamlab import engines, sqlfiles, workloads
 from streamlab.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
 
 WORKLOAD = "sales-batch"
 JOB = workloads.get(WORKLOAD).job("seed-csv")
 SCHEMA = "product_id STRING, category STRING, price DOUBLE, quantity INT, transaction_date STRING"
 
 
-def build(spark: object, settings: Settings) -> object:
+def build(spark: SparkSession, settings: Settings) -> DataFrame:
     sales = spark.read.csv(str(settings.required_input_path()), schema=SCHEMA, mode="PERMISSIVE", escape='"')
     sales.createOrReplaceTempView("sales")
     spark.sql(sqlfiles.load(WORKLOAD, "seed_view")).createOrReplaceTempView("sales_checked")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from rich.markup import escape
 
 from streamlab import display, oracles, results, runner
 from streamlab.errors import LabError
@@ -132,7 +133,7 @@ def _report(
         accounting = runner.summary_lines(run.settings, job, runner.measure(run.settings, job, run.table))[-1]
         note = runner.malformed_note(run.settings, job)
         display.console.print(
-            f"{run.settings.engine}: {verdict} ({run.seconds:.1f} s in its own process); {accounting}"
+            f"{run.settings.engine}: {verdict} ({run.seconds:.1f} s in its own process); {escape(accounting)}"
             + (f"; {note}" if note else ""),
             highlight=False,
         )

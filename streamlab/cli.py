@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
         _topic_flags(sub)
         _file_flags(sub)
         _common(sub)
+    check.add_argument(
+        "--parallelism", type=positive_int, default=1,
+        help="for batch jobs, which check runs on both engines: Flink parallelism = Spark local cores (default 1)",
+    )  # fmt: skip
     results_cmd.add_argument("--plot", type=Path, metavar="FILE.png", help="also draw the result as a picture")
     results_cmd.add_argument(
         "--limit", type=positive_int, default=runner.RESULT_ROWS, help="rows to print (default 20)"
@@ -347,7 +351,8 @@ def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> Non
         display.console.print(f"deleted the topics of the last demo: {', '.join(deleted)}")
     rejects_before = runner.rejects_baseline(settings, job)
     running = runner.start_job(settings, workload, job, fresh=True)
-    display.console.print(f"producing: {' '.join(workload.demo_args + tuple(producer_argv))}; Ctrl-C stops the demo")
+    yours = f", then yours: {' '.join(producer_argv)}" if producer_argv else ""
+    display.console.print(f"producing with the demo's {' '.join(workload.demo_args)}{yours}; Ctrl-C stops the demo")
     producer = runner.produce_in_background(settings, workload, options)
     try:
         runner.follow(

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamlab import jars, kafka_admin
-from streamlab.errors import LabError
 from streamlab.paths import COMPOSE_DIR
 from streamlab.settings import Settings
 
 if TYPE_CHECKING:
     from pyflink.table import TableEnvironment
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 
 FLINK_CHECKPOINT_INTERVAL = "10 s"
 # PyFlink's own log4j-cli.properties prints every org.apache.hadoop INFO line (the Parquet writer's
@@ -83,7 +83,7 @@ def spark_session(settings: Settings) -> SparkSession:
     return session
 
 
-def spark_kafka_source(spark: SparkSession, settings: Settings, topic: str) -> object:
+def spark_kafka_source(spark: SparkSession, settings: Settings, topic: str) -> DataFrame:
     """A topic as (payload STRING, kafka_partition INT, kafka_offset BIGINT): the columns of the Flink
     jobs' raw source tables, so the parse steps of both engines start from the same three columns."""
     return (
@@ -96,13 +96,15 @@ def spark_kafka_source(spark: SparkSession, settings: Settings, topic: str) -> o
     )
 
 
-def spark_trigger(writer: object, settings: Settings) -> object:
+def spark_trigger(writer: DataStreamWriter, settings: Settings) -> DataStreamWriter:
     """availableNow for bounded runs: what the topic holds at start (in as many micro-batches as
     needed), then stop; otherwise the next micro-batch starts as soon as the last one is done."""
     return writer.trigger(availableNow=True) if settings.bounded else writer.trigger(processingTime="0 seconds")
 
 
-def spark_kafka_sink(frame: object, settings: Settings, query_name: str, mode: str, topic: str = "") -> object:
+def spark_kafka_sink(
+    frame: DataFrame, settings: Settings, query_name: str, mode: str, topic: str = ""
+) -> StreamingQuery:
     """Start a streaming query writing key/value (and, without `topic`, a per-row topic column) to Kafka."""
     writer = (
         frame.writeStream.format("kafka")
@@ -116,7 +118,7 @@ def spark_kafka_sink(frame: object, settings: Settings, query_name: str, mode: s
     return spark_trigger(writer, settings).start()
 
 
-def spark_plan(frame: object) -> str:
+def spark_plan(frame: DataFrame) -> str:
     """What DataFrame.explain("formatted") prints, returned as text instead."""
     session = frame.sparkSession
     return session._jvm.PythonSQLUtils.explainString(frame._jdf.queryExecution(), "formatted")
@@ -258,8 +260,3 @@ class SparkJob(RunningJob):
             if query.isActive:
                 query.processAllAvailable()
         self.stop()
-
-
-def require_running(job: RunningJob, what: str) -> None:
-    if job.status() not in ("RUNNING", "CREATED", "INITIALIZING", "RESTARTING", "PARTIAL"):
-        raise LabError(f"the {job.engine} job stopped before {what}")

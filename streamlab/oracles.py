@@ -299,10 +299,11 @@ def first_line_numbers(path: Path, raw_lines: set[str], limit: int = 5) -> list[
 
 
 def file_lines(path: Path) -> Iterator[str]:
-    """The lines of a text file as the engines split it: on "\\n" only, invalid UTF-8 replaced."""
+    """The lines of a text file as both engines split it: on "\\n", a "\\r" before it dropped (Windows
+    line ends), invalid UTF-8 replaced."""
     with path.open("rb") as handle:
         for raw in handle:
-            yield raw.removesuffix(b"\n").decode("utf-8", errors="replace")
+            yield raw.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", errors="replace")
 
 
 # ---- comparing an engine's table with the oracle's ------------------------------------------

@@ -229,8 +229,9 @@ def summary_lines(settings: Settings, job: Job, progress: Progress) -> list[str]
     table = progress.table
     lines = [f"{len(table):,} result row(s)" + _partitions_note(table, job.result.partition_by)]
     source = "input file" if job.batch else f"input topic {settings.topic(job.reads)}"
-    if job.batch and not progress.input_records:
-        lines.append(f"input file {settings.input_path} is not there any more: nothing to account against")
+    if not progress.input_records and (job.batch or progress.counted):
+        missing = f"input file {settings.input_path} is not there" if job.batch else f"{source} cannot be read"
+        lines.append(f"{missing}: nothing to account against")
         return lines
     rejected = "malformed lines" if job.batch else "dead letters"
     if not progress.one_to_one:
