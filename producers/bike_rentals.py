@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import http.client
 import json
 import os
 import time
@@ -195,14 +196,19 @@ def parse_bike_list(payload: dict, polled_at: datetime) -> list[Snapshot]:
     stamp = polled_at.astimezone(SEOUL_TIME).strftime(TS_FORMAT)
     snapshots = []
     for row in body.get("row", []):
-        station = Station(
-            stt_id=str(row["stationId"]),
-            stt_nm=str(row["stationName"]).strip(),
-            stt_lttd=str(row["stationLatitude"]),
-            stt_lgtd=str(row["stationLongitude"]),
-            capacity=int(row.get("rackTotCnt") or 0),
-        )
-        snapshots.append(Snapshot(station, int(row["parkingBikeTotCnt"]), stamp))
+        try:
+            station = Station(
+                stt_id=str(row["stationId"]),
+                stt_nm=str(row["stationName"]).strip(),
+                stt_lttd=str(row["stationLatitude"]),
+                stt_lgtd=str(row["stationLongitude"]),
+                capacity=int(row.get("rackTotCnt") or 0),
+            )
+            snapshots.append(Snapshot(station, int(row["parkingBikeTotCnt"]), stamp))
+        except (KeyError, TypeError, ValueError) as error:
+            raise LabError(
+                f"the Seoul Open API sent a station row this producer cannot read ({error!r}): {row}"
+            ) from None
     return snapshots
 
 
@@ -212,7 +218,8 @@ def fetch_page(key: str, first: int, last: int, base: str) -> dict:
     try:
         with urllib.request.urlopen(url, timeout=15) as response:
             return json.loads(response.read().decode("utf-8"))
-    except (urllib.error.URLError, TimeoutError, ValueError) as error:
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
+        # URLError and HTTPError are OSErrors; a connection cut mid-answer is an HTTPException
         raise LabError(f"the Seoul Open API did not answer: {str(error).replace(key, '***')}") from None
 
 
@@ -335,7 +342,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="simulated stations (default) or the real Seoul Open API ($SEOUL_API_KEY)")  # fmt: skip
     parser.add_argument("--stations", type=positive_int, default=2000, help="simulated stations (default 2000)")
     parser.add_argument("--hours", type=positive_float, default=3.0, help="hours to cover (default 3)")
-    parser.add_argument("--interval", type=positive_float, default=60.0, help="seconds between polls (default 60)")
+    # whole seconds: crt_dttm has no fraction, and two polls in one second would tie in time
+    parser.add_argument("--interval", type=positive_int, default=60, help="seconds between polls (default 60)")
     parser.add_argument("--start", type=_start_time, default=_start_time("2025-01-12 22:00:00"),
                         help="simulated start, Seoul time (default 2025-01-12 22:00:00: crosses midnight)")  # fmt: skip
     parser.add_argument("--speedup", type=non_negative_float, default=0.0,

@@ -23,15 +23,26 @@ JOB = workloads.get(WORKLOAD).job("summary")
 def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
     """(totals per category, refused lines) as batch DataFrames."""
     values = {"ROW_PATTERN": sqlfiles.load_text(WORKLOAD, "csv_row.regex")}
-    lines = spark.read.text(str(settings.required_input_path())).withColumnRenamed("value", "line")
+    lines = read_lines(spark, settings)
     lines.createOrReplaceTempView("sales_lines")
     spark.sql(sqlfiles.load(WORKLOAD, "parse", values)).createOrReplaceTempView("sales_checked")
     return spark.sql(sqlfiles.load(WORKLOAD, "query", values)), spark.sql(sqlfiles.load(WORKLOAD, "rejected", values))
 
 
+def read_lines(spark: SparkSession, settings: Settings) -> DataFrame:
+    """One row per line, split as Flink's 'raw' format splits: at \\n only (Spark's default also ends a
+    line at a lone \\r), with the \\r of a Windows line end dropped."""
+    from pyspark.sql import functions
+
+    text = spark.read.option("lineSep", "\n").text(str(settings.required_input_path()))
+    return text.select(functions.regexp_replace("value", "\r$", "").alias("line"))
+
+
 def write_csv(frame: DataFrame, path: str) -> None:
-    # RFC 4180, as Flink writes it: a quote inside a quoted field is doubled (Spark's default escape is \)
-    frame.write.mode("overwrite").option("quote", '"').option("escape", '"').csv(path)
+    """RFC 4180, as Flink writes it: a quote inside a quoted field is doubled (Spark's default escape
+    is a backslash), and spaces at either end of a value are kept (Spark trims them by default)."""
+    writer = frame.write.mode("overwrite").option("quote", '"').option("escape", '"')
+    writer.option("ignoreLeadingWhiteSpace", False).option("ignoreTrailingWhiteSpace", False).csv(path)
 
 
 def explain(settings: Settings) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from spark_jobs.sales_batch import write_csv
 from streamlab import engines, sqlfiles, workloads
 from streamlab.settings import Settings
 
@@ -32,5 +33,5 @@ def explain(settings: Settings) -> str:
 
 def run(settings: Settings) -> engines.RunningJob:
     summary = build(engines.spark_session(settings), settings)
-    summary.write.mode("overwrite").option("quote", '"').option("escape", '"').csv(str(JOB.result.directory(settings)))
+    write_csv(summary, str(JOB.result.directory(settings)))
     return engines.FinishedJob("spark")

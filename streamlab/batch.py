@@ -40,9 +40,12 @@ def run_engine_process(settings: Settings, workload: Workload, job: Job) -> floa
         "--parallelism", str(settings.parallelism),
     ]  # fmt: skip
     started = time.monotonic()
-    finished = subprocess.run(
-        command, capture_output=True, text=True, timeout=ENGINE_TIMEOUT_S, stdin=subprocess.DEVNULL
-    )
+    try:
+        finished = subprocess.run(
+            command, capture_output=True, text=True, timeout=ENGINE_TIMEOUT_S, stdin=subprocess.DEVNULL
+        )
+    except subprocess.TimeoutExpired:
+        raise LabError(f"the {settings.engine} run did not finish within {ENGINE_TIMEOUT_S} s") from None
     if finished.returncode != 0:
         tail = "\n".join((finished.stdout + finished.stderr).strip().splitlines()[-5:])
         raise LabError(f"the {settings.engine} run failed (exit {finished.returncode}):\n{tail}")

@@ -183,6 +183,7 @@ def settings_from(args: argparse.Namespace, workload: Workload, engine: str | No
     return Settings(
         workload=workload.name,
         engine=engine,
+        job=getattr(args, "job", None) or (workload.job().name if workload.built else ""),
         bootstrap_servers=bootstrap_from_env(getattr(args, "bootstrap_servers", None)),
         topics=workload.topic_names(getattr(args, "topic_prefix", ""), overrides),
         input_path=getattr(args, "input", None) or workload.default_input_path(),
@@ -457,8 +458,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         display.console.print("stopped")
         return 130
-    except Exception as error:  # an engine's own failure: one line here, the full trace in its log
-        if type(error).__module__.split(".")[0] not in ("py4j", "pyspark", "pyflink"):
+    except Exception as error:  # an engine's (or a Kafka client's) own failure: one line here
+        source = type(error).__module__.split(".")[0]
+        if source in ("kafka", "confluent_kafka"):
+            message = f"Kafka failed: {_first_line(error)}; is the broker still up? (`make cluster-status`)"
+            display.console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+            return 2
+        if source not in ("py4j", "pyspark", "pyflink"):
             raise
         display.console.print(f"[red]error:[/] the job failed: {_first_line(error)}", highlight=False, soft_wrap=True)
         return 1

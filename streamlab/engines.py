@@ -211,9 +211,10 @@ class FlinkJob(RunningJob):
         savepoints = (self._settings.resolved_checkpoint_dir / "savepoints").as_uri()
         from pyflink.java_gateway import get_gateway
 
-        format_type = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+        jvm = get_gateway().jvm
+        format_type = jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
         stopped = self._client._j_job_client.stopWithSavepoint(True, savepoints, format_type)
-        stopped.get()
+        stopped.get(DRAIN_TIMEOUT_S, jvm.java.util.concurrent.TimeUnit.SECONDS)
         self._finished = True
 
 

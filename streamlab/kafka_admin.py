@@ -181,6 +181,7 @@ def read_topic(
     would spend minutes in kafka-python. The default timeout grows with the topic's size.
     """
     from confluent_kafka import OFFSET_BEGINNING, Consumer
+    from confluent_kafka import KafkaError as KafkaErrorCode
     from confluent_kafka import TopicPartition as Partition
 
     ends = end_offsets(bootstrap_servers, topic)  # also the "no such topic" / "no broker" errors
@@ -201,8 +202,12 @@ def read_topic(
             if time.monotonic() > deadline:
                 raise LabError(f"reading {topic!r} did not reach its end offsets in time")
             for message in consumer.consume(num_messages=10_000, timeout=0.5):
-                if message.error() or message.offset() >= ends[message.partition()]:
-                    continue  # partition EOF, or a record written after we started
+                if message.error():
+                    if message.error().code() == KafkaErrorCode._PARTITION_EOF:
+                        continue
+                    raise LabError(f"reading {topic!r} failed: {message.error().str()}")
+                if message.offset() >= ends[message.partition()]:
+                    continue  # a record written after we started
                 records.append(
                     Record(topic, message.partition(), message.offset(), message.timestamp()[1], message.key(),
                            message.value())

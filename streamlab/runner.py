@@ -27,6 +27,7 @@ from streamlab.engines import RunningJob
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
 from streamlab.producing import ProduceStats
+from streamlab.results import APPEND_TOPIC, UPSERT_TOPIC
 from streamlab.settings import Settings
 from streamlab.workloads import Job, Workload, input_size, read_input
 
@@ -93,19 +94,31 @@ def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = Fa
     job_module = workload.engine_module(job, settings.engine)  # "not built yet" before touching Kafka
     if job.batch:
         settings.required_input_path()
-    ensure_topics(settings, workload)
-    if fresh or job.batch:
+    if fresh or job.batch or not can_resume(settings, job):
         clear_outputs(settings, job)
+    ensure_topics(settings, workload)
     with display.console.status(f"starting the {settings.engine} job {workload.name}/{job.name} ..."):
         return job_module.run(settings)
 
 
+def can_resume(settings: Settings, job: Job) -> bool:
+    """Whether a run can go on from what an earlier run wrote. Files, and an append-only topic, belong
+    to the checkpoint that wrote them: a run that starts over would add a second copy. Flink's local
+    runs never restore a checkpoint, and a new Spark checkpoint numbers its batches from 0 again.
+    An upsert topic needs no care: rewriting a key's latest value changes nothing."""
+    if job.result.kind == UPSERT_TOPIC:
+        return True
+    return settings.engine == "spark" and any(settings.resolved_checkpoint_dir.glob("*/offsets/*"))
+
+
 def clear_outputs(settings: Settings, job: Job) -> None:
-    """Forget an earlier run: its checkpoint, and the files it wrote (a fresh run would add to them)."""
+    """Forget an earlier run: its checkpoint, the files it wrote and an append-only result topic."""
     shutil.rmtree(settings.resolved_checkpoint_dir, ignore_errors=True)
     for spec in (job.result, job.rejects_spec):
         if spec is not None and not spec.is_topic:
             _remove_output_dir(spec.directory(settings))
+    if job.result.kind == APPEND_TOPIC:
+        kafka_admin.delete_topics(settings.bootstrap_servers, [settings.topic(job.result.role)])
 
 
 def _remove_output_dir(directory: Path) -> None:
@@ -246,8 +259,10 @@ def summary_lines(settings: Settings, job: Job, progress: Progress) -> list[str]
     )
     if progress.accounted:
         accounting += "  [all accounted for]"
+    elif progress.pending < 0:
+        accounting += f"; {-progress.pending:,} more than the input: the result holds records twice"
     elif progress.pending and job.batch:
-        accounting += f"; {progress.pending:+,} line(s) unaccounted for"
+        accounting += f"; {progress.pending:,} line(s) unaccounted for"
     elif progress.pending > 0:
         accounting += f" + {progress.pending:,} not in the result yet"
     lines.append(accounting)

@@ -28,6 +28,7 @@ class Settings:
 
     workload: str
     engine: str = "flink"
+    job: str = ""  # which of the workload's jobs runs (each keeps its own checkpoints)
     bootstrap_servers: str = DEFAULT_BOOTSTRAP
     topics: Mapping[str, str] = field(default_factory=dict)
     input_path: Path | None = None  # file-fed jobs (sales-batch)
@@ -67,8 +68,8 @@ class Settings:
 
     @property
     def resolved_checkpoint_dir(self) -> Path:
-        """Where the engine keeps its checkpoints: the flag, else one folder per engine and workload."""
-        return self.checkpoint_dir or RUN_DIR / "checkpoints" / self.engine / self.workload
+        """Where the engine keeps its checkpoints: the flag, else one folder per engine, workload and job."""
+        return self.checkpoint_dir or RUN_DIR / "checkpoints" / self.engine / self.workload / self.job
 
     def required_output_dir(self) -> Path:
         if self.output_dir is None:

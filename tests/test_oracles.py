@@ -252,3 +252,20 @@ def test_differences_accepts_float_sums_within_the_relative_tolerance() -> None:
     oracle = pd.DataFrame({"k": ["a", "b"], "v": [841501120.749999, 1.0 + 1e-6]})
     assert differences(engine, oracle, ["k"], ["v"], rel_tolerance=1e-9)["k"].tolist() == ["b"]
     assert len(differences(engine, oracle, ["k"], ["v"])) == 2
+
+
+def test_differences_flags_a_key_the_engine_wrote_twice(expected: pd.DataFrame) -> None:
+    twice = pd.concat([engine_table(expected), engine_table(expected).head(1)], ignore_index=True)
+    diff = differences(twice, expected, KEYS, VALUES)
+    assert len(diff) == 2 and diff[KEYS].drop_duplicates().shape[0] == 1
+
+
+@pytest.mark.parametrize("count", ["5\r", "5\n", "5\u2028", " 5"])
+def test_a_count_with_anything_after_it_is_bad_as_in_java(count: str) -> None:
+    # Java's $ would match before a final line break; the SQL and this oracle both use (?s)^...(?!.)
+    assert bike_event_reject_reason(bike(rent_cnt=count))[0] == "bad count: rent_cnt"
+
+
+def test_invalid_utf8_is_replaced_as_the_engines_decode_it() -> None:
+    reason, fields = bike_event_reject_reason(bike(stt_nm="x").replace(b'"x"', b'"\xffx"'))
+    assert reason is None and fields["stt_nm"] == "\ufffdx"

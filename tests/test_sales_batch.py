@@ -128,3 +128,10 @@ def test_windows_line_ends_are_read_as_the_engines_read_them(tmp_path: Path) -> 
     summary, rejected = oracles.sales_summary(path)
     assert summary["category"].tolist() == ["home, garden"]
     assert rejected["raw_line"].tolist() == ["P2,a,x,1,2024-01-01"]  # no \r: Flink and Spark drop it too
+
+
+def test_a_very_long_quoted_field_is_one_field(tmp_path: Path) -> None:
+    category = "a, b " * 4000  # 20,000 characters with commas in them
+    line = f'P1,"{category}",1.50,2,2024-01-01'
+    assert oracles.sales_reject_reason(line)[1]["category"] == category
+    assert oracles.sales_reject_reason(line.replace(",1.50,", ",1.5x,"))[0] == "price is not a number"

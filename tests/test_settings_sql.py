@@ -134,7 +134,9 @@ def test_every_sql_file_opens_with_a_comment_naming_its_workload(path: Path) -> 
 
 @pytest.mark.parametrize("path", ALL_SQL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_sql_file_holds_one_statement(path: Path) -> None:
-    code = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("--"))
+    code = "\n".join(
+        line for line in path.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("--")
+    )
     assert code.strip().rstrip(";").count(";") == 0
 
 

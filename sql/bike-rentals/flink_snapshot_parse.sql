@@ -17,7 +17,7 @@ SELECT
         WHEN JSON_VALUE(payload, '$.stt_nm') IS NULL THEN 'missing field: stt_nm'
         WHEN JSON_VALUE(payload, '$.crt_dttm') IS NULL THEN 'missing field: crt_dttm'
         WHEN JSON_VALUE(payload, '$.tot_prk_cnt') IS NULL THEN 'missing field: tot_prk_cnt'
-        WHEN NOT REGEXP(JSON_VALUE(payload, '$.tot_prk_cnt'), '^[0-9]{1,9}$') THEN 'bad count: tot_prk_cnt'
+        WHEN NOT REGEXP(JSON_VALUE(payload, '$.tot_prk_cnt'), '(?s)^[0-9]{1,9}(?!.)') THEN 'bad count: tot_prk_cnt'
         WHEN crt_ts IS NULL OR DATE_FORMAT(crt_ts, 'yyyy-MM-dd HH:mm:ss') <> JSON_VALUE(payload, '$.crt_dttm')
             THEN 'bad timestamp: crt_dttm'
         WHEN crt_ts <= CURRENT_WATERMARK(crt_ts) THEN 'late: behind the watermark'

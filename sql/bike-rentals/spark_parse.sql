@@ -23,9 +23,9 @@ SELECT
         WHEN get_json_object(payload, '$.rent_cnt') IS NULL THEN 'missing field: rent_cnt'
         WHEN get_json_object(payload, '$.return_cnt') IS NULL THEN 'missing field: return_cnt'
         WHEN get_json_object(payload, '$.lst_prk_cnt') IS NULL THEN 'missing field: lst_prk_cnt'
-        WHEN NOT REGEXP(get_json_object(payload, '$.rent_cnt'), '^[0-9]{1,9}$') THEN 'bad count: rent_cnt'
-        WHEN NOT REGEXP(get_json_object(payload, '$.return_cnt'), '^[0-9]{1,9}$') THEN 'bad count: return_cnt'
-        WHEN NOT REGEXP(get_json_object(payload, '$.lst_prk_cnt'), '^[0-9]{1,9}$') THEN 'bad count: lst_prk_cnt'
+        WHEN NOT REGEXP(get_json_object(payload, '$.rent_cnt'), '(?s)^[0-9]{1,9}(?!.)') THEN 'bad count: rent_cnt'
+        WHEN NOT REGEXP(get_json_object(payload, '$.return_cnt'), '(?s)^[0-9]{1,9}(?!.)') THEN 'bad count: return_cnt'
+        WHEN NOT REGEXP(get_json_object(payload, '$.lst_prk_cnt'), '(?s)^[0-9]{1,9}(?!.)') THEN 'bad count: lst_prk_cnt'
         WHEN try_to_timestamp(get_json_object(payload, '$.crt_dttm'), 'yyyy-MM-dd HH:mm:ss') IS NULL
             OR date_format(try_to_timestamp(get_json_object(payload, '$.crt_dttm'), 'yyyy-MM-dd HH:mm:ss'),
                            'yyyy-MM-dd HH:mm:ss') <> get_json_object(payload, '$.crt_dttm')

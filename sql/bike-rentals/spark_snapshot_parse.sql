@@ -16,7 +16,7 @@ SELECT
         WHEN get_json_object(payload, '$.stt_nm') IS NULL THEN 'missing field: stt_nm'
         WHEN get_json_object(payload, '$.crt_dttm') IS NULL THEN 'missing field: crt_dttm'
         WHEN get_json_object(payload, '$.tot_prk_cnt') IS NULL THEN 'missing field: tot_prk_cnt'
-        WHEN NOT REGEXP(get_json_object(payload, '$.tot_prk_cnt'), '^[0-9]{1,9}$') THEN 'bad count: tot_prk_cnt'
+        WHEN NOT REGEXP(get_json_object(payload, '$.tot_prk_cnt'), '(?s)^[0-9]{1,9}(?!.)') THEN 'bad count: tot_prk_cnt'
         WHEN try_to_timestamp(get_json_object(payload, '$.crt_dttm'), 'yyyy-MM-dd HH:mm:ss') IS NULL
             OR date_format(try_to_timestamp(get_json_object(payload, '$.crt_dttm'), 'yyyy-MM-dd HH:mm:ss'),
                            'yyyy-MM-dd HH:mm:ss') <> get_json_object(payload, '$.crt_dttm')

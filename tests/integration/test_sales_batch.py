@@ -27,10 +27,22 @@ WORKLOAD = workloads.get("sales-batch")
 JOB = WORKLOAD.job("summary")
 
 
+# lines a CSV reader must get right, appended to the seeded file: a 20,000-character quoted field,
+# spaces around a value, a Windows line end, and a carriage return inside a quoted field
+AWKWARD_LINES = [
+    'P1,"' + "long, long " * 2000 + '",10.00,1,2024-01-01\n',
+    "P2, padded ,10.00,1,2024-01-01\r\n",
+    'P3,"cr\rinside",10.00,1,2024-01-01\n',
+]
+AWKWARD_CATEGORIES = {"long, long " * 2000, " padded ", "cr\rinside"}
+
+
 @pytest.fixture(scope="module")
 def sales_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sales") / "sales.csv"
     producer.write(path, ROWS, seed=11, bad_every=BAD_EVERY, show_progress=False)
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        handle.writelines(AWKWARD_LINES)
     return path
 
 
@@ -44,7 +56,7 @@ def checked(sales_file: Path) -> tuple[str, Path]:
 
 def test_the_file_has_every_awkward_category_and_its_malformed_lines(sales_file: Path) -> None:
     expected, rejected = oracles.sales_summary(sales_file)
-    assert set(expected["category"]) == set(producer.CATEGORIES)
+    assert set(expected["category"]) == set(producer.CATEGORIES) | AWKWARD_CATEGORIES
     assert {"home, garden", 'toys "deluxe"', "전자제품"} <= set(expected["category"])
     assert len(rejected) == ROWS // BAD_EVERY
 
@@ -74,7 +86,8 @@ def test_engine_output_equals_pandas(engine: str, sales_file: Path, checked: tup
     assert sorted(rejected["raw_line"]) == sorted(expected_rejects["raw_line"])
     assert rejected.groupby("reason").size().to_dict() == expected_rejects.groupby("reason").size().to_dict()
     # every line is either a counted transaction or a rejected line
-    assert table["transaction_count"].sum() + len(rejected) == ROWS
+    assert table["transaction_count"].sum() + len(rejected) == ROWS + len(AWKWARD_LINES)
+    assert set(table["category"]) >= AWKWARD_CATEGORIES  # kept whole, with their spaces and \r
 
 
 def test_the_seeds_lenient_reader_hides_malformed_lines_on_both_engines(sales_file: Path) -> None:
@@ -84,7 +97,7 @@ def test_the_seeds_lenient_reader_hides_malformed_lines_on_both_engines(sales_fi
     assert shown.returncode == 2  # it does not agree with pandas: that is the point
     text = one_line(shown.stdout)
     assert "flink: differs from pandas" in text and "spark: differs from pandas" in text
-    good_lines = ROWS - ROWS // BAD_EVERY
+    good_lines = ROWS + len(AWKWARD_LINES) - ROWS // BAD_EVERY
     for engine in ("flink", "spark"):
         settings = Settings("sales-batch", engine=engine, input_path=sales_file, output_dir=output_dir / engine)
         counted = int(results.read_result(WORKLOAD.job("seed-csv").result, settings)["transaction_count"].sum())
@@ -100,7 +113,7 @@ def test_results_prints_a_table_read_back_with_pandas(checked: tuple[str, Path],
         )  # fmt: skip
     )
     assert 'toys "deluxe"' in shown and "home, garden" in shown and "전자제품" in shown
-    assert f"input file: {ROWS:,} records = counted" in shown and "[all accounted for]" in shown
+    assert f"input file: {ROWS + len(AWKWARD_LINES):,} records = counted" in shown and "[all accounted for]" in shown
 
 
 def test_pandas_reads_what_flink_wrote_as_csv(checked: tuple[str, Path]) -> None:
