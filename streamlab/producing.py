@@ -58,6 +58,9 @@ def new_producer(bootstrap_servers: str) -> Producer:
             "partitioner": "murmur2_random",
             "message.timeout.ms": DELIVERY_TIMEOUT_MS,
             "queue.buffering.max.messages": 500_000,
+            # warnings such as "coordinator load in progress: retrying" on a just-started broker
+            # are retried by librdkafka itself; errors still show, and failures reach the caller
+            "log_level": 3,
         }
     )
 
