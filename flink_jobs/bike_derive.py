@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flink_jobs.bike_rentals import WORKLOAD, dead_letter_values, group_id, source_values
-from streamlab import engines, sqlfiles
+from flink_jobs.bike_rentals import CRT_TS, WORKLOAD
+from streamlab import engines, jobparts, sqlfiles
 from streamlab.settings import Settings
 
 if TYPE_CHECKING:
@@ -19,21 +19,15 @@ if TYPE_CHECKING:
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     snapshots, derived = settings.topic("snapshots"), settings.topic("derived")
-    dead = dead_letter_values(
-        settings, "bike_snapshot_dead_letters", settings.topic("snapshot_dead_letters"), "bike_snapshots_checked",
-        snapshots,
-    )  # fmt: skip
-    table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_source", source_values(settings, "bike_snapshots_raw",
-                                                                                 snapshots)))  # fmt: skip
+    jobparts.flink_event_time_source(table_env, settings, "bike_snapshots_raw", snapshots, CRT_TS)
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_derived_sink", {
         "DERIVED_TOPIC": derived, "BOOTSTRAP_SERVERS": settings.bootstrap_servers}))  # fmt: skip
-    table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_dead_letter_sink", dead))
     checked = table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_snapshot_parse"))
     table_env.create_temporary_view("bike_snapshots_checked", checked)
     statements = table_env.create_statement_set()
     statements.add_insert("bike_derived_events", table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_derive")))
-    statements.add_insert("bike_snapshot_dead_letters",
-                          table_env.sql_query(sqlfiles.load(WORKLOAD, "dead_letters", dead)))  # fmt: skip
+    jobparts.flink_dead_letters(table_env, statements, settings, "snapshot_dead_letters", "bike_snapshots_checked",
+                                snapshots)  # fmt: skip
     return statements
 
 
@@ -47,4 +41,4 @@ def explain(settings: Settings) -> str:
 def run(settings: Settings) -> engines.RunningJob:
     snapshots = settings.topic("snapshots")
     result = build(engines.flink_table_env(settings), settings).execute()
-    return engines.FlinkJob(result, settings, group_id(settings, snapshots), (snapshots,))
+    return engines.FlinkJob(result, settings, jobparts.flink_group_id(settings, snapshots), (snapshots,))

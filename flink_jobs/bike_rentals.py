@@ -10,57 +10,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamlab import engines, sqlfiles
-from streamlab.settings import Settings
+from streamlab import engines, jobparts, sqlfiles
+from streamlab.settings import DEAD_LETTERS, Settings
 
 if TYPE_CHECKING:
     from pyflink.table import StatementSet, TableEnvironment
 
 WORKLOAD = "bike-rentals"
-WATERMARK_MINUTES = 5  # the producer's records arrive at most --max-delay (120 s by default) late
-
-
-def group_id(settings: Settings, topic: str) -> str:
-    """The consumer group Flink commits its read offsets to (on checkpoints): one per topic read."""
-    return f"streamlab-flink-{WORKLOAD}-{topic}"
-
-
-def source_values(settings: Settings, table: str, topic: str) -> dict[str, object]:
-    return {
-        "TABLE_NAME": table,
-        "TOPIC": topic,
-        "BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "GROUP_ID": group_id(settings, topic),
-        "STARTUP_MODE": f"{settings.start_from}-offset",
-        "BOUNDED_MODE": "latest-offset" if settings.bounded else "unbounded",
-        "WATERMARK_MINUTES": WATERMARK_MINUTES,
-    }
-
-
-def dead_letter_values(settings: Settings, table: str, topic: str, checked_view: str, source: str) -> dict[str, object]:
-    return {
-        "TABLE_NAME": table,
-        "TOPIC": topic,
-        "BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "CHECKED_VIEW": checked_view,
-        "SOURCE_TOPIC": source,
-    }
+# the producer's records arrive at most --max-delay (120 s by default) late; the watermark allows 5 minutes
+CRT_TS = jobparts.EventTime("crt_ts", "crt_dttm", watermark_minutes=5)
 
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     """Source, parse and counted views, sinks; the hourly INSERT and the dead-letter INSERT as one set."""
-    dead = dead_letter_values(
-        settings, "bike_dead_letters", settings.dead_letter_topic, "bike_events_checked", settings.input_topic
-    )
-    table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_source", source_values(settings, "bike_events_raw",
-                                                                                 settings.input_topic)))  # fmt: skip
+    jobparts.flink_event_time_source(table_env, settings, "bike_events_raw", settings.input_topic, CRT_TS)
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_hourly_sink", {"OUTPUT_DIR": output_uri(settings)}))
-    table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_dead_letter_sink", dead))
     table_env.create_temporary_view("bike_events_checked", table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_parse")))
     table_env.create_temporary_view("bike_events_counted", table_env.sql_query(sqlfiles.load(WORKLOAD, "counted")))
     statements = table_env.create_statement_set()
     statements.add_insert("bike_hourly", table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_hourly")))
-    statements.add_insert("bike_dead_letters", table_env.sql_query(sqlfiles.load(WORKLOAD, "dead_letters", dead)))
+    jobparts.flink_dead_letters(table_env, statements, settings, DEAD_LETTERS, "bike_events_checked",
+                                settings.input_topic)  # fmt: skip
     return statements
 
 
@@ -79,4 +49,5 @@ def explain(settings: Settings) -> str:
 
 def run(settings: Settings) -> engines.RunningJob:
     result = build(engines.flink_table_env(settings), settings).execute()
-    return engines.FlinkJob(result, settings, group_id(settings, settings.input_topic), (settings.input_topic,))
+    group = jobparts.flink_group_id(settings, settings.input_topic)
+    return engines.FlinkJob(result, settings, group, (settings.input_topic,))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamlab import engines, sqlfiles
+from streamlab import engines, jobparts, sqlfiles
 from streamlab.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,16 +20,14 @@ WORKLOAD = "behavior-stats"
 
 def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
     """(upserts, dead letters) as Kafka-ready key/value frames."""
-    values = {"INPUT_TOPIC": settings.input_topic}
     engines.spark_kafka_source(spark, settings, settings.input_topic).createOrReplaceTempView("user_behaviors_raw")
-    spark.sql(sqlfiles.load(WORKLOAD, "spark_parse", values)).createOrReplaceTempView("user_behaviors_checked")
-    stats = spark.sql(sqlfiles.load(WORKLOAD, "query", values)).selectExpr(
+    spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("user_behaviors_checked")
+    stats = spark.sql(sqlfiles.load(WORKLOAD, "query")).selectExpr(
         # the same JSON key and value that Flink's upsert-kafka writes for PRIMARY KEY (category, behavior)
         "to_json(named_struct('category', category, 'behavior', behavior)) AS key",
         "to_json(struct(*)) AS value",
     )
-    dead_letters = spark.sql(sqlfiles.load(WORKLOAD, "dead_letters", values)).selectExpr("to_json(struct(*)) AS value")
-    return stats, dead_letters
+    return stats, jobparts.spark_dead_letters(spark, "user_behaviors_checked", settings.input_topic)
 
 
 def explain(settings: Settings) -> str:

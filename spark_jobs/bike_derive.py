@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from streamlab import engines, sqlfiles
+from streamlab import engines, jobparts, sqlfiles
 from streamlab.results import visible_files
 from streamlab.settings import Settings
 
@@ -70,7 +70,6 @@ class DeriveBatch:
             snapshots.unpersist()
 
     def _dead_letters(self, spark: SparkSession, derived: DataFrame) -> DataFrame:
-        dead = {"SOURCE_TOPIC": self.settings.topic("snapshots"), "CHECKED_VIEW": "bike_derive_checked"}
         rejected = derived.where("out_of_order").selectExpr(
             "payload", f"'{OUT_OF_ORDER}' AS reject_reason", "kafka_partition", "kafka_offset"
         )
@@ -78,7 +77,7 @@ class DeriveBatch:
             "payload", "reject_reason", "kafka_partition", "kafka_offset"
         )
         checked.unionByName(rejected).createOrReplaceTempView("bike_derive_checked")
-        return spark.sql(sqlfiles.load(WORKLOAD, "dead_letters", dead)).selectExpr("to_json(struct(*)) AS value")
+        return jobparts.spark_dead_letters(spark, "bike_derive_checked", self.settings.topic("snapshots"))
 
     def _send(self, frame: DataFrame, role: str) -> None:
         frame.write.format("kafka").option("kafka.bootstrap.servers", self.settings.bootstrap_servers).option(

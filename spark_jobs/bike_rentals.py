@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from streamlab import engines, sqlfiles
+from streamlab import engines, jobparts, sqlfiles
 from streamlab.results import visible_files
 from streamlab.settings import Settings
 
@@ -35,8 +35,7 @@ def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame
     """(counted events, dead letters) as streaming DataFrames."""
     engines.spark_kafka_source(spark, settings, settings.input_topic).createOrReplaceTempView("bike_events_raw")
     spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("bike_events_checked")
-    dead = {"SOURCE_TOPIC": settings.input_topic, "CHECKED_VIEW": "bike_events_checked"}
-    dead_letters = spark.sql(sqlfiles.load(WORKLOAD, "dead_letters", dead)).selectExpr("to_json(struct(*)) AS value")
+    dead_letters = jobparts.spark_dead_letters(spark, "bike_events_checked", settings.input_topic)
     return spark.sql(sqlfiles.load(WORKLOAD, "counted")), dead_letters
 
 

@@ -9,6 +9,7 @@ import problems never break the other.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -54,6 +55,9 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
     return table_env
 
 
+PROGRESS_KEPT = 100_000  # micro-batch progress reports a Spark query keeps
+
+
 def spark_session(settings: Settings) -> SparkSession:
     """A local SparkSession with the Kafka connector; one per process, reused across runs."""
     connector_jars = jars.comma_list("spark")
@@ -76,6 +80,8 @@ def spark_session(settings: Settings) -> SparkSession:
         .config("spark.ui.enabled", os.environ.get("STREAMLAB_SPARK_UI", "false"))
         .config("spark.driver.memory", "2g")
         .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
+        # 100 by default; the late rows a query dropped are summed from these (SparkJob.dropped_by_watermark)
+        .config("spark.sql.streaming.numRecentProgressUpdates", str(PROGRESS_KEPT))
         .getOrCreate()
     )
     # getOrCreate hands back an existing session unchanged; the per-run setting must still apply
@@ -153,6 +159,10 @@ class RunningJob:
     def drain(self) -> None:
         """Process what has been read to the end and stop: the last open windows are emitted too."""
         self.stop()
+
+    def dropped_by_watermark(self) -> int:
+        """Input rows a stateful operator dropped as late, without a trace (Flink's jobs route them instead)."""
+        return 0
 
 
 class FlinkJob(RunningJob):
@@ -255,9 +265,36 @@ class SparkJob(RunningJob):
         active = sum(1 for query in self._queries if query.isActive)
         return "RUNNING" if active == len(self._queries) else ("FINISHED" if active == 0 else "PARTIAL")
 
+    def caught_up(self) -> bool:
+        """True when every query's last micro-batch ended at the newest offsets its source had seen."""
+        for query in self._queries:
+            progress = query.lastProgress
+            if progress is None or query.status.get("isDataAvailable"):
+                return False
+            if any(_offsets(s.endOffset) != _offsets(s.latestOffset) for s in progress.sources):
+                return False
+        return True
+
+    def dropped_by_watermark(self) -> int:
+        """numRowsDroppedByWatermark summed over every micro-batch's progress (kept for the last
+        PROGRESS_KEPT batches, see spark_session): the only trace of the late rows Spark dropped. These
+        are rows at the stateful operator, after the partial aggregation before the shuffle, so one
+        row may stand for several late records of the same window: a sign, not a count."""
+        return sum(
+            operator.numRowsDroppedByWatermark
+            for query in self._queries
+            for progress in query.recentProgress
+            for operator in progress.stateOperators
+        )
+
     def drain(self) -> None:
         """Every query processes what its source holds now, then stops."""
         for query in self._queries:
             if query.isActive:
                 query.processAllAvailable()
         self.stop()
+
+
+def _offsets(value: object) -> object:
+    """A Spark source offset as progress reports give it (JSON text, or already parsed)."""
+    return json.loads(value) if isinstance(value, str) else value

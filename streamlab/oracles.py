@@ -202,6 +202,75 @@ def events_from_records(records: list[Record]) -> pd.DataFrame:
     return frame.sort_values(["stt_id", "crt_dttm"], ignore_index=True)
 
 
+# ---- windowed-messages: the rules of sql/windowed-messages/*_parse.sql and the window, in Python ----
+
+
+def message_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, {"timestamp": ...}): a message needs a timestamp that round-trips."""
+    reason, message = _json_object(raw)
+    if reason:
+        return reason, {}
+    stamp = _json_text(message.get("timestamp"))
+    if stamp is None:
+        return "missing field: timestamp", {}
+    if not _round_trips(stamp):
+        return "bad timestamp: timestamp", {}
+    return None, {"timestamp": stamp}
+
+
+WINDOW_COLUMNS = ["window_start", "window_end", "message_count"]
+
+
+def message_windows(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(messages per 1-minute tumbling window, rejected records): every valid message counted.
+
+    The engines drop or route what their watermark calls late; the callers take those records out
+    first (see streamlab.runner.oracle_check), so this answer holds for what the engine kept."""
+    valid, rejected = _split(records, message_reject_reason)
+    if valid.empty:
+        return pd.DataFrame(columns=WINDOW_COLUMNS), rejected
+    starts = pd.to_datetime(valid["timestamp"], format="%Y-%m-%d %H:%M:%S").dt.floor("min")
+    counts = starts.value_counts().sort_index()
+    return (
+        pd.DataFrame(
+            {
+                "window_start": counts.index.strftime("%Y-%m-%d %H:%M:%S"),
+                "window_end": (counts.index + pd.Timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S"),
+                "message_count": counts.to_numpy(),
+            }
+        ),
+        rejected,
+    )
+
+
+# ---- patient-events: the rules of sql/patient-events/*_parse.sql, in Python ------------------------
+
+
+def patient_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, {"action": ...}): a row needs an action that is not empty or only spaces."""
+    reason, event = _json_object(raw)
+    if reason:
+        return reason, {}
+    action = _json_text(event.get("action"))
+    if action is None:
+        return "missing field: action", {}
+    if action.strip(" ") == "":  # SQL TRIM removes spaces only, on both engines
+        return "empty field: action", {}
+    return None, {"action": action}
+
+
+def patient_action_counts(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(events per action, rejected records with reasons)."""
+    valid, rejected = _split(records, patient_reject_reason)
+    events = valid if not valid.empty else pd.DataFrame(columns=["action"])
+    counts = (
+        events.groupby("action", as_index=False)
+        .agg(event_count=("action", "size"))
+        .sort_values("action", ignore_index=True)
+    )
+    return counts, rejected
+
+
 # ---- sales-batch: the rules of sql/sales-batch/parse.sql, in Python -----------------------------
 
 # one CSV field: quoted (a doubled quote inside is a quote) or bare (no comma, no quote)

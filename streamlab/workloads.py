@@ -251,9 +251,53 @@ WORKLOADS: dict[str, Workload] = {
             ),
             demo_args=("--rows", "1000", "--bad-every", "100"),
         ),
-        Workload("windowed-messages", "timestamped messages -> 1-minute event-time windows with a watermark"),
+        Workload(
+            "windowed-messages",
+            "timestamped messages -> 1-minute event-time windows with a watermark",
+            producer_module="windowed_messages",
+            topics=(
+                Topic(INPUT, "test-topic"),
+                Topic(OUTPUT, "message_counts", compacted=True),
+                Topic(DEAD_LETTERS, "test-topic-dlq"),
+            ),
+            jobs=(
+                Job(
+                    "windows",
+                    "windowed_messages",
+                    "messages per 1-minute tumbling event-time window, 1-minute watermark",
+                    reads=INPUT,
+                    result=ResultSpec(
+                        UPSERT_TOPIC, ("window_start", "window_end"), ("message_count",), count_column="message_count"
+                    ),
+                    rejects=DEAD_LETTERS,
+                    oracle="message_windows",
+                ),
+            ),
+            demo_args=("--count", "300", "--rate", "30", "--bad-every", "50"),
+        ),
         Workload("strategy-join", "strategy jobs A-D and a +-5 minute stream-stream join"),
-        Workload("patient-events", "CSV replay of patient events, counted by action"),
+        Workload(
+            "patient-events",
+            "CSV replay of patient events, counted by action",
+            producer_module="patient_events",
+            topics=(
+                Topic(INPUT, "patient_events"),
+                Topic(OUTPUT, "patient_action_counts", compacted=True),
+                Topic(DEAD_LETTERS, "patient_events_dlq"),
+            ),
+            jobs=(
+                Job(
+                    "counts",
+                    "patient_events",
+                    "events per action, upserted by action",
+                    reads=INPUT,
+                    result=ResultSpec(UPSERT_TOPIC, ("action",), ("event_count",), count_column="event_count"),
+                    rejects=DEAD_LETTERS,
+                    oracle="patient_action_counts",
+                ),
+            ),
+            demo_args=("--rate", "50"),
+        ),
     )
 }
 

@@ -138,7 +138,7 @@ def test_plot_of_a_workload_without_one_is_refused(tmp_path: Path, capsys: pytes
     assert "sales-batch has no plot; --plot works for: bike-rentals" in capsys.readouterr().out
 
 
-NOT_BUILT = "windowed-messages"
+NOT_BUILT = "strategy-join"
 
 
 def test_a_workload_without_jobs_is_not_built_yet() -> None:

@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from flink_jobs.behavior_stats import sql_values
-from streamlab import sqlfiles, workloads
+from streamlab import jobparts, sqlfiles, workloads
 from streamlab.errors import LabError
 from streamlab.paths import REPO_ROOT, SQL_DIR
 from streamlab.settings import Settings, bootstrap_from_env
 
 WORKLOAD = "behavior-stats"
 SQL_NAMES = sorted(path.stem for path in (SQL_DIR / WORKLOAD).glob("*.sql"))
-SPARK_LOADS = ("spark_parse", "query", "dead_letters")  # what spark_jobs/behavior_stats.py loads
+SPARK_LOADS = ("spark_parse", "query")  # what spark_jobs/behavior_stats.py loads from its own folder
+SHARED_NAMES = sorted(path.stem for path in (SQL_DIR / jobparts.SHARED).glob("*.sql"))
 ALL_SQL_FILES = sorted(SQL_DIR.glob("*/*.sql"))
 
 
@@ -102,34 +103,45 @@ def test_load_of_a_missing_file_raises_lab_error() -> None:
 
 
 def test_every_expected_sql_file_exists() -> None:
-    expected = {"flink_source", "flink_sink", "flink_dead_letter_sink", "flink_parse", "spark_parse", "query"}
-    assert {*expected, "dead_letters"} <= set(SQL_NAMES)
+    assert {"flink_sink", "flink_parse", "spark_parse", "query"} <= set(SQL_NAMES)
+    assert {"flink_raw_source", "flink_dead_letter_sink", "dead_letters"} <= set(SHARED_NAMES)
 
 
-@pytest.mark.parametrize("name", SQL_NAMES)
+def shared_values(settings: Settings) -> dict[str, object]:
+    """Every placeholder a shared file may hold, as the jobs fill them (streamlab.jobparts)."""
+    source = jobparts.flink_source_values(settings, "t_raw", settings.input_topic)
+    time = {"TIME_COLUMN": "ts", "TIME_FIELD": "timestamp", "WATERMARK_MINUTES": 1}
+    return {**source, **time, "CHECKED_VIEW": "t_checked", "SOURCE_TOPIC": settings.input_topic}
+
+
+@pytest.mark.parametrize("name", [*(f"{WORKLOAD}/{n}" for n in SQL_NAMES), *(f"shared/{n}" for n in SHARED_NAMES)])
 def test_sql_file_renders_with_flink_job_values(name: str) -> None:
+    folder, stem = name.split("/")
     settings = job_settings(bounded=True, start_from="latest")
-    text = sqlfiles.load(WORKLOAD, name, sql_values(settings))
+    values = shared_values(settings) if folder == jobparts.SHARED else sql_values(settings)
+    text = sqlfiles.load(folder, stem, values)
     assert "${" not in text
     assert not text.endswith(";")
-    raw = (SQL_DIR / WORKLOAD / f"{name}.sql").read_text(encoding="utf-8")
+    raw = (SQL_DIR / folder / f"{stem}.sql").read_text(encoding="utf-8")
     if "${BOOTSTRAP_SERVERS}" in raw:
         assert "'broker-a:9092,broker-b:9092'" in text
     if "${STARTUP_MODE}" in raw:
         assert "'scan.startup.mode' = 'latest-offset'" in text
         assert "'scan.bounded.mode' = 'latest-offset'" in text
+    if "${GROUP_ID}" in raw:
+        assert "'properties.group.id' = 'streamlab-flink-behavior-stats-in_topic'" in text
 
 
 @pytest.mark.parametrize("name", SPARK_LOADS)
 def test_sql_files_spark_loads_render_with_spark_values(name: str) -> None:
-    assert "${" not in sqlfiles.load(WORKLOAD, name, {"INPUT_TOPIC": "in_topic"})
+    assert "${" not in sqlfiles.load(WORKLOAD, name)
 
 
 @pytest.mark.parametrize("path", ALL_SQL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_sql_file_opens_with_a_comment_naming_its_workload(path: Path) -> None:
     first_line = path.read_text(encoding="utf-8").splitlines()[0]
     assert first_line.startswith(f"-- {path.parent.name}")
-    assert path.parent.name in workloads.WORKLOADS
+    assert path.parent.name in {*workloads.WORKLOADS, jobparts.SHARED}
 
 
 @pytest.mark.parametrize("path", ALL_SQL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")

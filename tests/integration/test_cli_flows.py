@@ -22,6 +22,7 @@ DEMOS = {
     # 2 simulated hours in 10 s: the live table grows hour by hour; at the end Flink is drained
     # (stop-with-savepoint, which first emits a final watermark) so that the last hour is written too
     "bike-rentals": ["--stations", "30", "--hours", "2", "--speedup", "720", "--bad-every", "40"],
+    "patient-events": ["--rate", "100"],  # the shipped sample: 300 rows, 16 without an action
 }
 
 

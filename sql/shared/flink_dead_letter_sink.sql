@@ -1,5 +1,6 @@
--- bike-rentals dead-letter sink, Flink DDL: rejected records with their reason, append-only.
--- Used for the events' and for the snapshots' dead-letter topics.
+-- shared dead-letter sink, Flink DDL (every streaming workload): rejected records with their reason.
+-- Concept: an append-only Kafka table; with the record's source topic, partition and offset a reader
+-- can find the original and check records read = counted + dead letters.
 CREATE TEMPORARY TABLE ${TABLE_NAME} (
     raw_value STRING,
     reason STRING,

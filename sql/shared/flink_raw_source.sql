@@ -1,14 +1,15 @@
--- behavior-stats source, Flink DDL: the user_behaviors topic as a table of raw JSON strings.
+-- shared raw source, Flink DDL (behavior-stats, patient-events): a topic as a table of raw JSON strings.
 -- Concept: a Kafka table with metadata columns (partition, offset) and, with --bounded,
 -- 'scan.bounded.mode' = 'latest-offset': read up to the end offsets seen at start, then finish
--- (Spark's twin is trigger(availableNow=True)).
-CREATE TEMPORARY TABLE user_behaviors_raw (
+-- (Spark's twin is trigger(availableNow=True)). 'format' = 'raw' rather than 'json': the parse
+-- step validates each record itself, where 'json.ignore-parse-errors' would drop bad ones silently.
+CREATE TEMPORARY TABLE ${TABLE_NAME} (
     payload STRING,
     kafka_partition INT METADATA FROM 'partition' VIRTUAL,
     kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL
 ) WITH (
     'connector' = 'kafka',
-    'topic' = '${INPUT_TOPIC}',
+    'topic' = '${TOPIC}',
     'properties.bootstrap.servers' = '${BOOTSTRAP_SERVERS}',
     'properties.group.id' = '${GROUP_ID}',
     'scan.startup.mode' = '${STARTUP_MODE}',

@@ -1,0 +1,135 @@
+"""windowed-messages producer: timestamped test messages for 1-minute event-time windows (seed 004, section 4).
+
+Each record is `{id, message, timestamp}` (`message` like "테스트 메시지 12", `timestamp` as
+`YYYY-MM-DD HH:MM:SS`), keyed by id. As in the seed, the timestamps cover the last five minutes
+(`--span-minutes`). They follow a steady schedule from the start of that span to its end, each
+moved back by a random 0 to `--max-disorder` seconds (50 by default), so events arrive out of order,
+within a partition and across partitions, but never by more than the jobs' 1-minute watermark
+allows: none of them may be lost.
+
+`--late-fraction F` adds about F late events per on-time one: an earlier message sent again with
+a timestamp 3 to 4 minutes behind the schedule, i.e. 2 minutes or more behind any watermark that
+has seen the events before it. Whether an engine calls one late depends on how far its watermark
+had moved when the event arrived; the README shows what each engine did with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from streamlab.cliargs import non_negative_float, non_negative_int, positive_float, positive_int
+from streamlab.producing import OutgoingRecord, ProduceStats, send_all
+from streamlab.settings import INPUT, Settings
+
+TS_FORMAT = "%Y-%m-%d %H:%M:%S"
+LATE_BEHIND_S = (180, 240)  # how far behind its schedule a late event is stamped
+WARM_UP = 0.2  # no late events in the first fifth: a watermark needs events before it can pass one
+
+
+def parse_start(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, TS_FORMAT)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD HH:MM:SS, not {text!r}") from None
+
+
+def messages(
+    count: int, start: datetime, span_s: float, max_disorder_s: int, late_fraction: float, seed: int
+) -> Iterator[dict[str, object]]:
+    """On-time messages on a schedule across the span, late ones mixed in after the warm-up."""
+    chooser = random.Random(seed)
+    step = span_s / max(count, 1)
+    next_id = 0
+    for index in range(count):
+        scheduled = start + timedelta(seconds=index * step)
+        stamp = scheduled - timedelta(seconds=chooser.randint(0, max_disorder_s))
+        yield message(next_id, stamp)
+        next_id += 1
+        if index >= count * WARM_UP and chooser.random() < late_fraction:
+            yield message(next_id, scheduled - timedelta(seconds=chooser.randint(*LATE_BEHIND_S)))
+            next_id += 1
+
+
+def message(number: int, stamp: datetime) -> dict[str, object]:
+    return {"id": number, "message": f"테스트 메시지 {number}", "timestamp": stamp.strftime(TS_FORMAT)}
+
+
+def spoil(event: dict[str, object], kind: int) -> bytes:
+    """A malformed variant: the ways a message topic goes wrong."""
+    broken = dict(event)
+    if kind == 0:
+        return b"{not json"
+    if kind == 1:
+        broken.pop("timestamp")
+    elif kind == 2:
+        broken["timestamp"] = "2025-02-30 10:00:00"  # no such day
+    elif kind == 3:
+        broken["timestamp"] = 1745244515  # epoch seconds where the text belongs
+    else:
+        return json.dumps([event], ensure_ascii=False).encode()
+    return json.dumps(broken, ensure_ascii=False).encode()
+
+
+BAD_KINDS = 5
+
+
+def records(events: Iterator[dict[str, object]], bad_every: int = 0) -> Iterator[OutgoingRecord]:
+    for index, event in enumerate(events, start=1):
+        key = str(event["id"]).encode()
+        if bad_every and index % bad_every == 0:
+            yield OutgoingRecord(key, spoil(event, (index // bad_every) % BAD_KINDS))
+        else:
+            yield OutgoingRecord(key, json.dumps(event, ensure_ascii=False).encode())
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--count", type=non_negative_int, default=300, help="on-time messages (default 300)")
+    parser.add_argument("--rate", type=non_negative_float, default=10.0, help="records per second, 0 = at once")
+    parser.add_argument("--seed", type=int, default=42, help="random seed: same seed, same messages")
+    parser.add_argument(
+        "--span-minutes", type=positive_float, default=5.0, help="event times cover this many minutes (default 5)"
+    )
+    parser.add_argument(
+        "--start", type=parse_start, help="first event time, YYYY-MM-DD HH:MM:SS (default: now minus the span)"
+    )
+    parser.add_argument(
+        "--max-disorder",
+        type=positive_int,
+        default=50,
+        metavar="S",
+        help="move each timestamp back by up to S seconds (default 50; the watermark allows 60)",
+    )
+    parser.add_argument(
+        "--late-fraction",
+        type=non_negative_float,
+        default=0.0,
+        metavar="F",
+        help="add about F late events (3-4 minutes behind) per on-time message, e.g. 0.05",
+    )
+    parser.add_argument(
+        "--bad-every", type=non_negative_int, default=0, metavar="N", help="make every Nth record malformed"
+    )
+
+
+def produce(
+    settings: Settings, options: argparse.Namespace, stats: ProduceStats | None = None, show_progress: bool = True
+) -> str:
+    """Send the messages to the input topic; returns what was done, in one line."""
+    span_s = options.span_minutes * 60
+    start = options.start or (datetime.now().replace(microsecond=0) - timedelta(seconds=span_s))
+
+    def events() -> Iterator[dict[str, object]]:
+        return messages(options.count, start, span_s, options.max_disorder, options.late_fraction, options.seed)
+
+    total = sum(1 for _ in events())  # the same seed makes the same messages twice: the first pass counts them
+    stats = stats or ProduceStats(total)
+    stats.target = total
+    topics = {INPUT: settings.input_topic}
+    sent = send_all(settings.bootstrap_servers, topics, records(events(), options.bad_every), total, options.rate,
+                    show_progress, stats)  # fmt: skip
+    late = total - options.count
+    return f"sent {sent:,} messages to {settings.input_topic} ({late:,} of them stamped late on purpose)"

@@ -1,0 +1,24 @@
+-- shared event-time source, Flink DDL (bike-rentals, windowed-messages): raw JSON with a watermark.
+-- Concept: event time and watermarks declared in the table. ${TIME_COLUMN} is computed from the JSON
+-- field ${TIME_FIELD} (yyyy-MM-dd HH:mm:ss) and declared the rowtime; the WATERMARK clause says
+-- records may arrive up to ${WATERMARK_MINUTES} minute(s) out of order (Spark's withWatermark delay). The
+-- Kafka source keeps a watermark per partition and passes on the smallest, so a partition that is
+-- behind holds the windows open instead of losing its records. A record whose time does not parse
+-- has a NULL rowtime: it moves no watermark, and the parse step sends it to the dead letters.
+-- With --bounded the end of the input brings a watermark of +infinity: every window fires.
+CREATE TEMPORARY TABLE ${TABLE_NAME} (
+    payload STRING,
+    kafka_partition INT METADATA FROM 'partition' VIRTUAL,
+    kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL,
+    ${TIME_COLUMN} AS TO_TIMESTAMP(JSON_VALUE(payload, '$.${TIME_FIELD}'), 'yyyy-MM-dd HH:mm:ss'),
+    WATERMARK FOR ${TIME_COLUMN} AS ${TIME_COLUMN} - INTERVAL '${WATERMARK_MINUTES}' MINUTE
+) WITH (
+    'connector' = 'kafka',
+    'topic' = '${TOPIC}',
+    'properties.bootstrap.servers' = '${BOOTSTRAP_SERVERS}',
+    'properties.group.id' = '${GROUP_ID}',
+    'scan.startup.mode' = '${STARTUP_MODE}',
+    'scan.bounded.mode' = '${BOUNDED_MODE}',
+    'format' = 'raw',
+    'raw.charset' = 'UTF-8'
+)

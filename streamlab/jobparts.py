@@ -1,0 +1,85 @@
+"""Pieces every streaming job wires the same way, from sql/shared/: the raw Kafka source (Flink), the
+dead-letter sink and the dead-letter SELECT (both engines), and the consumer group Flink commits to.
+
+Jobs call these; nothing here knows a job. A workload's own SQL stays in sql/<workload>/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from streamlab import sqlfiles
+from streamlab.settings import Settings
+
+if TYPE_CHECKING:
+    from pyflink.table import StatementSet, TableEnvironment
+    from pyspark.sql import DataFrame, SparkSession
+
+SHARED = "shared"  # sql/shared/
+
+
+def flink_group_id(settings: Settings, topic: str) -> str:
+    """The consumer group Flink commits its read offsets to (on checkpoints): one per job and topic."""
+    return f"streamlab-flink-{settings.workload}-{topic}"
+
+
+def flink_source_values(settings: Settings, table: str, topic: str) -> dict[str, object]:
+    """The placeholders of a Flink Kafka source table (sql/shared/flink_raw_source.sql and its kin)."""
+    return {
+        "TABLE_NAME": table,
+        "TOPIC": topic,
+        "BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "GROUP_ID": flink_group_id(settings, topic),
+        "STARTUP_MODE": f"{settings.start_from}-offset",
+        "BOUNDED_MODE": "latest-offset" if settings.bounded else "unbounded",
+    }
+
+
+def flink_raw_source(table_env: TableEnvironment, settings: Settings, table: str, topic: str) -> None:
+    """Register `table` as (payload, kafka_partition, kafka_offset) over `topic`."""
+    table_env.execute_sql(sqlfiles.load(SHARED, "flink_raw_source", flink_source_values(settings, table, topic)))
+
+
+@dataclass(frozen=True)
+class EventTime:
+    """A rowtime column parsed from a JSON field (yyyy-MM-dd HH:mm:ss), and how far the watermark trails it."""
+
+    column: str
+    field: str
+    watermark_minutes: int
+
+
+def flink_event_time_source(
+    table_env: TableEnvironment, settings: Settings, table: str, topic: str, time: EventTime
+) -> None:
+    """Register `table` like flink_raw_source, plus the rowtime column and its watermark."""
+    values = {
+        **flink_source_values(settings, table, topic),
+        "TIME_COLUMN": time.column,
+        "TIME_FIELD": time.field,
+        "WATERMARK_MINUTES": time.watermark_minutes,
+    }
+    table_env.execute_sql(sqlfiles.load(SHARED, "flink_event_time_source", values))
+
+
+def flink_dead_letters(
+    table_env: TableEnvironment, statements: StatementSet, settings: Settings, role: str, checked_view: str, source: str
+) -> None:
+    """Add the INSERT that sends the rejected rows of `checked_view` to the topic of `role`."""
+    table = f"{checked_view}_dead_letters"
+    values = {
+        "TABLE_NAME": table,
+        "TOPIC": settings.topic(role),
+        "BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "CHECKED_VIEW": checked_view,
+        "SOURCE_TOPIC": source,
+    }
+    table_env.execute_sql(sqlfiles.load(SHARED, "flink_dead_letter_sink", values))
+    statements.add_insert(table, table_env.sql_query(sqlfiles.load(SHARED, "dead_letters", values)))
+
+
+def spark_dead_letters(spark: SparkSession, checked_view: str, source: str) -> DataFrame:
+    """The rejected rows of `checked_view` as Kafka values: the JSON Flink's dead-letter sink writes."""
+    values = {"CHECKED_VIEW": checked_view, "SOURCE_TOPIC": source}
+    return spark.sql(sqlfiles.load(SHARED, "dead_letters", values)).selectExpr("to_json(struct(*)) AS value")
