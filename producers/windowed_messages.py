@@ -7,10 +7,11 @@ moved back by a random 0 to `--max-disorder` seconds (50 by default), so events 
 within a partition and across partitions, but never by more than the jobs' 1-minute watermark
 allows: none of them may be lost.
 
-`--late-fraction F` adds about F late events per on-time one: an earlier message sent again with
-a timestamp 3 to 4 minutes behind the schedule, i.e. 2 minutes or more behind any watermark that
-has seen the events before it. Whether an engine calls one late depends on how far its watermark
-had moved when the event arrived; the README shows what each engine did with them.
+`--late-fraction F` adds about F late messages per on-time one: a message of its own (next id)
+stamped 3 to 4 minutes behind the schedule. A watermark that has seen the messages before it is at
+least schedule - 50 s - 60 s, so the late message's window (ending at most 2 minutes behind the
+schedule) is closed by then. Whether an engine calls it late depends on how far its watermark had
+really moved when the message arrived; the README shows what each engine did with them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from streamlab.settings import INPUT, Settings
 
 TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 LATE_BEHIND_S = (180, 240)  # how far behind its schedule a late event is stamped
+MAX_DISORDER_S = 59
 WARM_UP = 0.2  # no late events in the first fifth: a watermark needs events before it can pass one
 
 
@@ -35,6 +37,14 @@ def parse_start(text: str) -> datetime:
         return datetime.strptime(text, TS_FORMAT)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD HH:MM:SS, not {text!r}") from None
+
+
+def disorder_seconds(text: str) -> int:
+    """At most 59 s: on-time messages must stay within the jobs' 1-minute watermark, or they could be lost."""
+    value = positive_int(text)
+    if value > MAX_DISORDER_S:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_DISORDER_S} (the watermark allows 60 s), not {value}")
+    return value
 
 
 def messages(
@@ -98,10 +108,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-disorder",
-        type=positive_int,
+        type=disorder_seconds,
         default=50,
         metavar="S",
-        help="move each timestamp back by up to S seconds (default 50; the watermark allows 60)",
+        help="move each timestamp back by up to S seconds, 1 to 59 (default 50; the watermark allows 60)",
     )
     parser.add_argument(
         "--late-fraction",

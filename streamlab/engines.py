@@ -164,6 +164,10 @@ class RunningJob:
         """Input rows a stateful operator dropped as late, without a trace (Flink's jobs route them instead)."""
         return 0
 
+    def final_watermark(self) -> str:
+        """The newest event-time watermark of an engine that reports it per micro-batch (Spark), else ''."""
+        return ""
+
 
 class FlinkJob(RunningJob):
     """A submitted Flink job. With its Kafka source's group and topics it can also tell how far it has
@@ -286,6 +290,16 @@ class SparkJob(RunningJob):
             for progress in query.recentProgress
             for operator in progress.stateOperators
         )
+
+    def final_watermark(self) -> str:
+        """The highest watermark any query reported, as yyyy-MM-dd HH:mm:ss (UTC, as the session runs)."""
+        marks = [
+            progress.eventTime.get("watermark", "")
+            for query in self._queries
+            if (progress := query.lastProgress) is not None
+        ]
+        newest = max((mark for mark in marks if mark), default="")
+        return newest[:19].replace("T", " ")
 
     def drain(self) -> None:
         """Every query processes what its source holds now, then stops."""

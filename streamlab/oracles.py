@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -229,18 +230,17 @@ def message_windows(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
     valid, rejected = _split(records, message_reject_reason)
     if valid.empty:
         return pd.DataFrame(columns=WINDOW_COLUMNS), rejected
-    starts = pd.to_datetime(valid["timestamp"], format="%Y-%m-%d %H:%M:%S").dt.floor("min")
+    # from the text, not pd.Timestamp: the engines take years pandas' nanosecond clock cannot hold
+    starts = valid["timestamp"].str.slice(0, 16) + ":00"
     counts = starts.value_counts().sort_index()
-    return (
-        pd.DataFrame(
-            {
-                "window_start": counts.index.strftime("%Y-%m-%d %H:%M:%S"),
-                "window_end": (counts.index + pd.Timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S"),
-                "message_count": counts.to_numpy(),
-            }
-        ),
-        rejected,
-    )
+    ends = [_minute_later(start) for start in counts.index]
+    return pd.DataFrame(
+        {"window_start": counts.index, "window_end": ends, "message_count": counts.to_numpy()}
+    ), rejected
+
+
+def _minute_later(start: str) -> str:
+    return (datetime.strptime(start, "%Y-%m-%d %H:%M:%S") + timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # ---- patient-events: the rules of sql/patient-events/*_parse.sql, in Python ------------------------

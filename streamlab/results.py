@@ -43,6 +43,7 @@ class ResultSpec:
     # such a result is not checked for input = counted + rejected
     not_one_to_one: str = ""
     rel_tolerance: float = 0.0  # relative tolerance for float values (engines add in different orders)
+    window_end: str = ""  # results per event-time window: the key column with the window's end
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

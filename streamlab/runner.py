@@ -96,7 +96,7 @@ def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = Fa
     if job.batch:
         settings.required_input_path()
     if fresh or job.batch or not can_resume(settings, job):
-        clear_outputs(settings, job)
+        clear_outputs(settings, job, dead_letters=fresh)
     ensure_topics(settings, workload)
     with display.console.status(f"starting the {settings.engine} job {workload.name}/{job.name} ..."):
         return job_module.run(settings)
@@ -112,14 +112,18 @@ def can_resume(settings: Settings, job: Job) -> bool:
     return settings.engine == "spark" and any(settings.resolved_checkpoint_dir.glob("*/offsets/*"))
 
 
-def clear_outputs(settings: Settings, job: Job) -> None:
-    """Forget an earlier run: its checkpoint, the files it wrote and an append-only result topic."""
+def clear_outputs(settings: Settings, job: Job, dead_letters: bool = False) -> None:
+    """Forget an earlier run: its checkpoint, the files it wrote, an append-only result topic and, for a
+    run that starts over, its dead letters (whose late records would be taken for this run's, see
+    late_positions; such a run counts its rejects from 0)."""
     shutil.rmtree(settings.resolved_checkpoint_dir, ignore_errors=True)
     for spec in (job.result, job.rejects_spec):
         if spec is not None and not spec.is_topic:
             _remove_output_dir(spec.directory(settings))
-    if job.result.kind == APPEND_TOPIC:
-        kafka_admin.delete_topics(settings.bootstrap_servers, [settings.topic(job.result.role)])
+    topics = [job.result] + ([job.rejects_spec] if dead_letters and job.rejects_spec else [])
+    appended = [settings.topic(spec.role) for spec in topics if spec.kind == APPEND_TOPIC]
+    if appended:  # a batch job touches no Kafka
+        kafka_admin.delete_topics(settings.bootstrap_servers, appended)
 
 
 def _remove_output_dir(directory: Path) -> None:
@@ -175,9 +179,10 @@ def measure(settings: Settings, job: Job, table: pd.DataFrame, rejects_before: i
 
 def silent_drops(running: RunningJob, settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int) -> int:
     """Late records an engine dropped without a trace. Spark reports dropped rows only after its partial
-    aggregation (RunningJob.dropped_by_watermark); once it has read all of its input, the records its
-    result lacks are the late ones. oracle_check then holds it to that: every window short by them."""
-    if not running.dropped_by_watermark() or not running.caught_up():
+    aggregation (RunningJob.dropped_by_watermark): once it has read all of its input, the records its
+    result lacks are taken for the dropped ones, and oracle_check holds that claim to Spark's own
+    figures (see Verdict.drops_explain_differences)."""
+    if not running.caught_up() or not running.dropped_by_watermark():  # caught_up first: it is cheaper
         return 0
     return max(measure(settings, job, table, rejects_before).pending, 0)
 
@@ -299,6 +304,15 @@ def _partitions_note(table: pd.DataFrame, partition_by: tuple[str, ...]) -> str:
 LATE = "late"  # a dead-letter reason starting with it: the engine's watermark had passed the record
 
 
+@dataclass(frozen=True)
+class Drops:
+    """What an engine that drops late rows silently (Spark) says about them, to check its result against."""
+
+    records: int  # input records missing from the result once everything was read (silent_drops)
+    rows: int  # rows its stateful operator reported dropped (after partial aggregation: <= records)
+    watermark: str  # its final watermark, yyyy-MM-dd HH:mm:ss
+
+
 @dataclass
 class Verdict:
     """An engine's result compared with the oracle over the same input, less what the engine called late."""
@@ -308,17 +322,32 @@ class Verdict:
     expected_rejects: pd.DataFrame
     rejected: int  # what the engine rejected as malformed (its late dead letters are in `late`)
     late: int = 0  # records the engine routed to its dead letters as late; the oracle left them out
-    dropped: int = 0  # late records the engine dropped without saying which (Spark)
+    drops: Drops | None = None  # late records the engine dropped without saying which (Spark)
     count_column: str = ""
+    window_end: str = ""  # the key column holding a window's end, for results per event-time window
+
+    @property
+    def dropped(self) -> int:
+        return self.drops.records if self.drops else 0
 
     @property
     def drops_explain_differences(self) -> bool:
-        """Whether every difference is a window short of records, and the shortfall is what was dropped."""
-        if not (self.dropped and self.count_column) or self.differences.empty:
+        """Whether the differences are what dropping late rows does, by the engine's own figures: every
+        window short (none over), together by the missing records; at least one dropped row per short
+        window and no more rows than records (a row stands for one window's records of one batch);
+        and every short window closed by the final watermark."""
+        drops, diff = self.drops, self.differences
+        if not (drops and drops.records and self.count_column) or diff.empty:
             return False
-        engine = self.differences[f"{self.count_column}_engine"].fillna(0)
-        oracle = self.differences[f"{self.count_column}_oracle"].fillna(0)
-        return bool((engine <= oracle).all()) and int((oracle - engine).sum()) == self.dropped
+        engine = diff[f"{self.count_column}_engine"].fillna(0)
+        oracle = diff[f"{self.count_column}_oracle"].fillna(0)
+        closed = not self.window_end or bool((diff[self.window_end] <= drops.watermark).all())
+        return (
+            bool((engine < oracle).all())
+            and int((oracle - engine).sum()) == drops.records
+            and len(diff) <= drops.rows <= drops.records
+            and closed
+        )
 
     @property
     def agrees(self) -> bool:
@@ -333,14 +362,17 @@ def late_positions(settings: Settings, job: Job) -> set[tuple[int, int]]:
     source = settings.topic(job.reads)
     positions = set()
     for record in kafka_admin.read_topic(settings.bootstrap_servers, settings.topic(job.rejects)):
-        letter = json.loads(record.value or b"{}")
-        if letter.get("source_topic") == source and str(letter.get("reason", "")).startswith(LATE):
-            positions.add((letter["source_partition"], letter["source_offset"]))
+        try:
+            letter = json.loads(record.value or b"{}")
+            if letter.get("source_topic") == source and str(letter.get("reason", "")).startswith(LATE):
+                positions.add((int(letter["source_partition"]), int(letter["source_offset"])))
+        except (ValueError, AttributeError, KeyError, TypeError):
+            continue  # not one of ours (someone else wrote to the topic): it names no input record
     return positions
 
 
 def oracle_check(
-    settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int = 0, dropped: int = 0
+    settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int = 0, drops: Drops | None = None
 ) -> Verdict:
     """The engine's table against pandas over exactly the input it read (topic records or file).
 
@@ -357,7 +389,7 @@ def oracle_check(
         table, expected, list(spec.key_columns), list(spec.value_columns), rel_tolerance=spec.rel_tolerance
     )
     rejected = count_rejects(settings, job, rejects_before) - len(late)
-    return Verdict(diff, expected, expected_rejects, rejected, len(late), dropped, spec.count_column)
+    return Verdict(diff, expected, expected_rejects, rejected, len(late), drops, spec.count_column, spec.window_end)
 
 
 def malformed_note(settings: Settings, job: Job, limit: int = 5) -> str:
@@ -403,15 +435,26 @@ def show_results(
     return table
 
 
+def silent_drop_figures(
+    running: RunningJob, settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int
+) -> Drops | None:
+    """What a job that ended (or was drained) says about the late rows it dropped silently, if any."""
+    records = silent_drops(running, settings, job, table, rejects_before)
+    if not records:
+        return None
+    return Drops(records, running.dropped_by_watermark(), running.final_watermark())
+
+
 def verdict_words(verdict: Verdict, engine: str) -> str:
     """How an engine's result compares with pandas, in a few words (rich markup)."""
     late = f" ({verdict.late:,} late record(s) routed to the dead letters and left out)" if verdict.late else ""
     if verdict.differences.empty:
         return f"[green]matches[/] the pandas oracle{late}"
-    if verdict.drops_explain_differences:
+    if verdict.drops and verdict.drops_explain_differences:
         return (
             f"[green]matches[/] the pandas oracle but for the {verdict.dropped:,} late record(s) {engine} dropped "
-            f"({len(verdict.differences)} window(s) short by exactly those)"
+            f"({len(verdict.differences)} window(s) short by those, all closed by its final watermark "
+            f"{verdict.drops.watermark}; it reported {verdict.drops.rows:,} dropped row(s) after pre-aggregation)"
         )
     return f"[red]differs from[/] ({len(verdict.differences)} rows) the pandas oracle{late}"
 

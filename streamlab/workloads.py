@@ -267,7 +267,11 @@ WORKLOADS: dict[str, Workload] = {
                     "messages per 1-minute tumbling event-time window, 1-minute watermark",
                     reads=INPUT,
                     result=ResultSpec(
-                        UPSERT_TOPIC, ("window_start", "window_end"), ("message_count",), count_column="message_count"
+                        UPSERT_TOPIC,
+                        ("window_start", "window_end"),
+                        ("message_count",),
+                        count_column="message_count",
+                        window_end="window_end",
                     ),
                     rejects=DEAD_LETTERS,
                     oracle="message_windows",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from datetime import datetime, timedelta
 
@@ -11,7 +12,7 @@ import pytest
 from producers import windowed_messages as producer
 from streamlab.kafka_admin import Record
 from streamlab.oracles import message_reject_reason, message_windows
-from streamlab.runner import Verdict
+from streamlab.runner import Drops, Verdict
 
 START = datetime(2025, 4, 21, 14, 5, 0)
 SPAN_S = 300
@@ -94,13 +95,35 @@ def test_oracle_counts_per_minute_window_with_its_bounds() -> None:
     assert rejected["reason"].tolist() == ["not a JSON object"]
 
 
-def verdict(engine_counts: list[float | None], oracle_counts: list[int], dropped: int) -> Verdict:
-    diff = pd.DataFrame({"message_count_engine": engine_counts, "message_count_oracle": oracle_counts})
-    return Verdict(diff, pd.DataFrame(), pd.DataFrame(), 0, dropped=dropped, count_column="message_count")
+def verdict(engine_counts: list[float | None], oracle_counts: list[int], records: int, rows: int) -> Verdict:
+    ends = [f"2025-04-21 14:0{i + 1}:00" for i in range(len(oracle_counts))]
+    diff = pd.DataFrame(
+        {"window_end": ends, "message_count_engine": engine_counts, "message_count_oracle": oracle_counts}
+    )
+    drops = Drops(records, rows, watermark="2025-04-21 14:05:00")
+    return Verdict(diff, pd.DataFrame(), pd.DataFrame(), 0, drops=drops, count_column="message_count",
+                   window_end="window_end")  # fmt: skip
 
 
-def test_dropped_late_rows_explain_windows_that_are_short_by_exactly_that_many() -> None:
-    assert verdict([58, None], [60, 1], dropped=3).agrees  # a window lost entirely counts too
-    assert not verdict([58, 1], [60, 1], dropped=3).agrees  # one drop unexplained
-    assert not verdict([61], [60], dropped=1).agrees  # more than pandas: never explained by drops
-    assert not verdict([58], [60], dropped=0).agrees
+def test_dropped_late_rows_explain_short_windows_only_by_the_engines_own_figures() -> None:
+    assert verdict([58, None], [60, 1], records=3, rows=2).agrees  # a window lost entirely counts too
+    assert verdict([58, None], [60, 1], records=3, rows=3).agrees
+    assert not verdict([58, 1], [60, 2], records=2, rows=2).agrees  # short by 3, but only 2 went missing
+    assert not verdict([61], [60], records=1, rows=1).agrees  # more than pandas: never explained by drops
+    assert not verdict([58, None], [60, 1], records=3, rows=1).agrees  # two windows short, one row dropped
+    assert not verdict([58], [60], records=2, rows=3).agrees  # more rows than records: not pre-aggregated drops
+    late_window = verdict([1, 2, 3, 4, 5, 6], [2, 3, 4, 5, 6, 7], records=6, rows=6)
+    assert not late_window.agrees  # the 14:06 window was still open at the final watermark (14:05)
+
+
+def test_max_disorder_stays_within_the_watermark() -> None:
+    assert producer.disorder_seconds("59") == 59
+    with pytest.raises(argparse.ArgumentTypeError, match="at most 59"):
+        producer.disorder_seconds("60")
+
+
+def test_oracle_windows_hold_any_year_the_engines_take() -> None:
+    counts, _ = message_windows([Record("t", 0, 0, 0, None, b'{"timestamp": "1500-01-01 00:00:30"}')])
+    assert counts.to_dict("records") == [
+        {"window_start": "1500-01-01 00:00:00", "window_end": "1500-01-01 00:01:00", "message_count": 1}
+    ]
