@@ -37,15 +37,9 @@ def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
 
 def explain(settings: Settings) -> str:
     """The optimized plan: where Flink puts the changelog (+I/-U/+U) and the shared source scan."""
-    from pyflink.table.explain_detail import ExplainDetail
-
-    table_env = engines.flink_table_env(settings)
-    return build(table_env, settings).explain(ExplainDetail.CHANGELOG_MODE)
+    return jobparts.flink_explain(build, settings)
 
 
 def run(settings: Settings) -> engines.RunningJob:
     """Submit the job; bounded runs finish by themselves, unbounded ones run until stopped."""
-    table_env = engines.flink_table_env(settings)
-    result = build(table_env, settings).execute()
-    group = jobparts.flink_group_id(settings, settings.input_topic)
-    return engines.FlinkJob(result, settings, group, (settings.input_topic,))
+    return jobparts.flink_run(build, settings, settings.input_topic)

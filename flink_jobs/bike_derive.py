@@ -33,12 +33,8 @@ def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
 
 def explain(settings: Settings) -> str:
     """The plan: an OverAggregate ordered by the rowtime, per station."""
-    from pyflink.table.explain_detail import ExplainDetail
-
-    return build(engines.flink_table_env(settings), settings).explain(ExplainDetail.CHANGELOG_MODE)
+    return jobparts.flink_explain(build, settings)
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    snapshots = settings.topic("snapshots")
-    result = build(engines.flink_table_env(settings), settings).execute()
-    return engines.FlinkJob(result, settings, jobparts.flink_group_id(settings, snapshots), (snapshots,))
+    return jobparts.flink_run(build, settings, settings.topic("snapshots"))

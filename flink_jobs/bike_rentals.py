@@ -42,12 +42,8 @@ def output_uri(settings: Settings) -> str:
 
 def explain(settings: Settings) -> str:
     """The plan: the watermark pushed into the Kafka scan, the window aggregate, both sinks."""
-    from pyflink.table.explain_detail import ExplainDetail
-
-    return build(engines.flink_table_env(settings), settings).explain(ExplainDetail.CHANGELOG_MODE)
+    return jobparts.flink_explain(build, settings)
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    result = build(engines.flink_table_env(settings), settings).execute()
-    group = jobparts.flink_group_id(settings, settings.input_topic)
-    return engines.FlinkJob(result, settings, group, (settings.input_topic,))
+    return jobparts.flink_run(build, settings, settings.input_topic)

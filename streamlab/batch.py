@@ -154,7 +154,7 @@ def demo(settings: Settings, workload: Workload, job: Job, options: argparse.Nam
     with display.console.status(f"{settings.engine} is running {workload.name}/{job.name} in batch mode ..."):
         running.wait()
     display.console.print(runner.describe_run(time.monotonic() - started, f"{settings.engine} finished"))
-    table = runner.show_results(settings, workload, job)
+    table, _ = runner.show_results(settings, workload, job)
     verdict = runner.oracle_check(settings, job, table)
     agrees = "[green]matches[/]" if verdict.agrees else f"[red]differs from[/] ({len(verdict.differences)} rows)"
     display.console.print(

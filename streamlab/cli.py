@@ -286,9 +286,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             with display.console.status(f"{settings.engine} is reading {what} to its end ..."):
                 running.wait()
             display.console.print(runner.describe_run(time.monotonic() - started, f"{settings.engine} finished"))
-            table = results.read_result(job.result, settings) if not job.batch else None
-            dropped = runner.silent_drops(running, settings, job, table, rejects_before) if table is not None else 0
-            runner.show_results(settings, workload, job, rejects_before=rejects_before, dropped=dropped)
+            runner.show_results(settings, workload, job, rejects_before=rejects_before, running=running)
         else:
             display.console.print("following the output; Ctrl-C stops the job")
             runner.follow(settings, workload, job, running, rejects_before=rejects_before)
@@ -382,13 +380,10 @@ def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> Non
 
 
 def _demo_verdict(settings: Settings, workload: Workload, job: Job, rejects_before: int, running: RunningJob) -> None:
-    table = results.read_result(job.result, settings)
-    drops = runner.silent_drop_figures(running, settings, job, table, rejects_before)
-    dropped = drops.records if drops else 0
-    progress = runner.measure(settings, job, table, rejects_before, dropped)
     display.console.print()
-    runner.show_results(settings, workload, job, limit=10, rejects_before=rejects_before, dropped=dropped)
-    verdict = runner.oracle_check(settings, job, table, rejects_before, drops)
+    table, progress = runner.show_results(settings, workload, job, limit=10, rejects_before=rejects_before,
+                                          running=running)  # fmt: skip
+    verdict = runner.oracle_check(settings, job, table, rejects_before, runner.silent_drop_figures(running, progress))
     display.console.print(
         f"{settings.engine} result {runner.verdict_words(verdict, settings.engine)} over all "
         f"{progress.input_records:,} records of {settings.topic(job.reads)}"

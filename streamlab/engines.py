@@ -141,6 +141,7 @@ class RunningJob:
     """What the CLI and the tests need from a submitted job, whichever engine runs it."""
 
     engine = ""
+    drops_late_silently = False  # Flink's jobs route late rows to their dead letters; Spark drops them
 
     def wait(self) -> None:
         """Block until the job ends (bounded runs); raises if it failed."""
@@ -252,6 +253,7 @@ class SparkJob(RunningJob):
     """Spark runs one streaming query per sink; the job is the set of them."""
 
     engine = "spark"
+    drops_late_silently = True
 
     def __init__(self, queries: list) -> None:
         self._queries = queries

@@ -6,10 +6,11 @@ Jobs call these; nothing here knows a job. A workload's own SQL stays in sql/<wo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from streamlab import sqlfiles
+from streamlab import engines, sqlfiles
 from streamlab.settings import Settings
 
 if TYPE_CHECKING:
@@ -17,6 +18,21 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 SHARED = "shared"  # sql/shared/
+FlinkBuild = Callable[["TableEnvironment", Settings], "StatementSet"]  # a Flink job module's build()
+
+
+def flink_explain(build: FlinkBuild, settings: Settings) -> str:
+    """The job's optimized plan with each operator's changelog mode (+I, -U/+U, -D)."""
+    from pyflink.table.explain_detail import ExplainDetail
+
+    return build(engines.flink_table_env(settings), settings).explain(ExplainDetail.CHANGELOG_MODE)
+
+
+def flink_run(build: FlinkBuild, settings: Settings, source_topic: str) -> engines.RunningJob:
+    """Submit the job; bounded runs finish by themselves, unbounded ones run until stopped. The source
+    topic's consumer group tells how far it has read (FlinkJob.caught_up)."""
+    result = build(engines.flink_table_env(settings), settings).execute()
+    return engines.FlinkJob(result, settings, flink_group_id(settings, source_topic), (source_topic,))
 
 
 def flink_group_id(settings: Settings, topic: str) -> str:

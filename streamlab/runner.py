@@ -12,7 +12,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -165,7 +165,7 @@ class Progress:
         return (pd.Timestamp(datetime.now(UTC).replace(tzinfo=None)) - newest).total_seconds()
 
 
-def measure(settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int = 0, dropped: int = 0) -> Progress:
+def measure(settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int = 0) -> Progress:
     input_gone = job.batch and not (settings.input_path and settings.input_path.is_file())
     return Progress(
         table,
@@ -173,18 +173,17 @@ def measure(settings: Settings, job: Job, table: pd.DataFrame, rejects_before: i
         job.result.counted(table),
         count_rejects(settings, job, rejects_before),
         one_to_one=not job.result.not_one_to_one,
-        dropped=dropped,
     )
 
 
-def silent_drops(running: RunningJob, settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int) -> int:
+def with_silent_drops(running: RunningJob, progress: Progress) -> Progress:
     """Late records an engine dropped without a trace. Spark reports dropped rows only after its partial
     aggregation (RunningJob.dropped_by_watermark): once it has read all of its input, the records its
     result lacks are taken for the dropped ones, and oracle_check holds that claim to Spark's own
     figures (see Verdict.drops_explain_differences)."""
-    if not running.caught_up() or not running.dropped_by_watermark():  # caught_up first: it is cheaper
-        return 0
-    return max(measure(settings, job, table, rejects_before).pending, 0)
+    if not running.drops_late_silently or not running.caught_up() or not running.dropped_by_watermark():
+        return progress
+    return replace(progress, dropped=max(progress.pending, 0))
 
 
 def follow(
@@ -210,9 +209,7 @@ def follow(
         with Live(console=display.console, refresh_per_second=4, transient=False) as live:
             while True:
                 view.refresh()
-                table = view.frame()
-                dropped = silent_drops(running, settings, job, table, rejects_before)
-                progress = measure(settings, job, table, rejects_before, dropped)
+                progress = with_silent_drops(running, measure(settings, job, view.frame(), rejects_before))
                 status = running.status()
                 live.update(render(settings, workload, job, progress, status, producer))
                 if producer and producer.error:
@@ -308,7 +305,7 @@ LATE = "late"  # a dead-letter reason starting with it: the engine's watermark h
 class Drops:
     """What an engine that drops late rows silently (Spark) says about them, to check its result against."""
 
-    records: int  # input records missing from the result once everything was read (silent_drops)
+    records: int  # input records missing from the result once everything was read (with_silent_drops)
     rows: int  # rows its stateful operator reported dropped (after partial aggregation: <= records)
     watermark: str  # its final watermark, yyyy-MM-dd HH:mm:ss
 
@@ -416,11 +413,14 @@ def show_results(
     job: Job,
     limit: int = RESULT_ROWS,
     rejects_before: int = 0,
-    dropped: int = 0,
-) -> pd.DataFrame:
-    """Print a job's result as a table, with its accounting line and (file jobs) the malformed lines."""
+    running: RunningJob | None = None,
+) -> tuple[pd.DataFrame, Progress]:
+    """Print a job's result as a table, with its accounting line and (file jobs) the malformed lines.
+    With the job that wrote it, late rows it dropped silently are accounted for too."""
     table = results.read_result(job.result, settings)
-    progress = measure(settings, job, table, rejects_before, dropped)
+    progress = measure(settings, job, table, rejects_before)
+    if running is not None:
+        progress = with_silent_drops(running, progress)
     shown = results.top_rows(table, job.result, limit)
     order = f"the top {len(shown)} by {' + '.join(job.result.rank_by)}" if job.result.rank_by else "by key"
     display.show(
@@ -432,17 +432,14 @@ def show_results(
     note = malformed_note(settings, job)
     if note:
         display.console.print(note)
-    return table
+    return table, progress
 
 
-def silent_drop_figures(
-    running: RunningJob, settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int
-) -> Drops | None:
+def silent_drop_figures(running: RunningJob, progress: Progress) -> Drops | None:
     """What a job that ended (or was drained) says about the late rows it dropped silently, if any."""
-    records = silent_drops(running, settings, job, table, rejects_before)
-    if not records:
+    if not progress.dropped:
         return None
-    return Drops(records, running.dropped_by_watermark(), running.final_watermark())
+    return Drops(progress.dropped, running.dropped_by_watermark(), running.final_watermark())
 
 
 def verdict_words(verdict: Verdict, engine: str) -> str:
