@@ -30,8 +30,7 @@ def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     )
     statements = table_env.create_statement_set()
     statements.add_insert("behavior_stats", table_env.sql_query(sqlfiles.load(WORKLOAD, "query")))
-    jobparts.flink_dead_letters(table_env, statements, settings, DEAD_LETTERS, "user_behaviors_checked",
-                                settings.input_topic)  # fmt: skip
+    jobparts.flink_dead_letters(table_env, statements, settings, DEAD_LETTERS, "user_behaviors_checked")
     return statements
 
 
@@ -42,4 +41,4 @@ def explain(settings: Settings) -> str:
 
 def run(settings: Settings) -> engines.RunningJob:
     """Submit the job; bounded runs finish by themselves, unbounded ones run until stopped."""
-    return jobparts.flink_run(build, settings, settings.input_topic)
+    return jobparts.flink_run(build, settings, [settings.input_topic])

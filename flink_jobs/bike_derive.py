@@ -26,8 +26,7 @@ def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     table_env.create_temporary_view("bike_snapshots_checked", checked)
     statements = table_env.create_statement_set()
     statements.add_insert("bike_derived_events", table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_derive")))
-    jobparts.flink_dead_letters(table_env, statements, settings, "snapshot_dead_letters", "bike_snapshots_checked",
-                                snapshots)  # fmt: skip
+    jobparts.flink_dead_letters(table_env, statements, settings, "snapshot_dead_letters", "bike_snapshots_checked")
     return statements
 
 
@@ -37,4 +36,4 @@ def explain(settings: Settings) -> str:
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    return jobparts.flink_run(build, settings, settings.topic("snapshots"))
+    return jobparts.flink_run(build, settings, [settings.topic("snapshots")])

@@ -29,8 +29,7 @@ def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     table_env.create_temporary_view("bike_events_counted", table_env.sql_query(sqlfiles.load(WORKLOAD, "counted")))
     statements = table_env.create_statement_set()
     statements.add_insert("bike_hourly", table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_hourly")))
-    jobparts.flink_dead_letters(table_env, statements, settings, DEAD_LETTERS, "bike_events_checked",
-                                settings.input_topic)  # fmt: skip
+    jobparts.flink_dead_letters(table_env, statements, settings, DEAD_LETTERS, "bike_events_checked")
     return statements
 
 
@@ -46,4 +45,4 @@ def explain(settings: Settings) -> str:
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    return jobparts.flink_run(build, settings, settings.input_topic)
+    return jobparts.flink_run(build, settings, [settings.input_topic])

@@ -25,8 +25,7 @@ def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     table_env.create_temporary_view("patient_events_checked", checked)
     statements = table_env.create_statement_set()
     statements.add_insert("patient_action_counts", table_env.sql_query(sqlfiles.load(WORKLOAD, "query")))
-    jobparts.flink_dead_letters(table_env, statements, settings, DEAD_LETTERS, "patient_events_checked",
-                                settings.input_topic)  # fmt: skip
+    jobparts.flink_dead_letters(table_env, statements, settings, DEAD_LETTERS, "patient_events_checked")
     return statements
 
 
@@ -36,4 +35,4 @@ def explain(settings: Settings) -> str:
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    return jobparts.flink_run(build, settings, settings.input_topic)
+    return jobparts.flink_run(build, settings, [settings.input_topic])

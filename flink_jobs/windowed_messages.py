@@ -27,8 +27,7 @@ def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     table_env.create_temporary_view("messages_on_time", table_env.sql_query(sqlfiles.load(WORKLOAD, "on_time")))
     statements = table_env.create_statement_set()
     statements.add_insert("message_counts", table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_windows")))
-    jobparts.flink_dead_letters(table_env, statements, settings, DEAD_LETTERS, "messages_checked",
-                                settings.input_topic)  # fmt: skip
+    jobparts.flink_dead_letters(table_env, statements, settings, DEAD_LETTERS, "messages_checked")
     return statements
 
 
@@ -38,4 +37,4 @@ def explain(settings: Settings) -> str:
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    return jobparts.flink_run(build, settings, settings.input_topic)
+    return jobparts.flink_run(build, settings, [settings.input_topic])

@@ -34,7 +34,13 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from streamlab.cliargs import non_negative_float, non_negative_int, positive_float, positive_int
+from streamlab.cliargs import (
+    event_time,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from streamlab.errors import LabError
 from streamlab.producing import OutgoingRecord, ProduceStats, send_all
 from streamlab.settings import INPUT, Settings
@@ -330,13 +336,6 @@ def planned_records(options: argparse.Namespace) -> int:
 # ---- the producer interface ------------------------------------------------------------------
 
 
-def _start_time(text: str) -> datetime:
-    try:
-        return datetime.strptime(text, TS_FORMAT)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD HH:MM:SS, not {text!r}") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", choices=("simulated", "seoul-api"), default="simulated",
                         help="simulated stations (default) or the real Seoul Open API ($SEOUL_API_KEY)")  # fmt: skip
@@ -344,7 +343,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hours", type=positive_float, default=3.0, help="hours to cover (default 3)")
     # whole seconds: crt_dttm has no fraction, and two polls in one second would tie in time
     parser.add_argument("--interval", type=positive_int, default=60, help="seconds between polls (default 60)")
-    parser.add_argument("--start", type=_start_time, default=_start_time("2025-01-12 22:00:00"),
+    parser.add_argument("--start", type=event_time, default=event_time("2025-01-12 22:00:00"),
                         help="simulated start, Seoul time (default 2025-01-12 22:00:00: crosses midnight)")  # fmt: skip
     parser.add_argument("--speedup", type=non_negative_float, default=0.0,
                         help="simulated seconds per wall-clock second; 0 = as fast as possible (default)")  # fmt: skip

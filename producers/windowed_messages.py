@@ -22,29 +22,19 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from streamlab.cliargs import non_negative_float, non_negative_int, positive_float, positive_int
+from streamlab.cliargs import (
+    EVENT_TIME_FORMAT,
+    add_schedule_arguments,
+    non_negative_float,
+    non_negative_int,
+    schedule_start,
+)
 from streamlab.producing import OutgoingRecord, ProduceStats, send_all
 from streamlab.settings import INPUT, Settings
 
-TS_FORMAT = "%Y-%m-%d %H:%M:%S"
+TS_FORMAT = EVENT_TIME_FORMAT
 LATE_BEHIND_S = (180, 240)  # how far behind its schedule a late event is stamped
-MAX_DISORDER_S = 59
 WARM_UP = 0.2  # no late events in the first fifth: a watermark needs events before it can pass one
-
-
-def parse_start(text: str) -> datetime:
-    try:
-        return datetime.strptime(text, TS_FORMAT)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD HH:MM:SS, not {text!r}") from None
-
-
-def disorder_seconds(text: str) -> int:
-    """At most 59 s: on-time messages must stay within the jobs' 1-minute watermark, or they could be lost."""
-    value = positive_int(text)
-    if value > MAX_DISORDER_S:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_DISORDER_S} (the watermark allows 60 s), not {value}")
-    return value
 
 
 def messages(
@@ -100,19 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--count", type=non_negative_int, default=300, help="on-time messages (default 300)")
     parser.add_argument("--rate", type=non_negative_float, default=10.0, help="records per second, 0 = at once")
     parser.add_argument("--seed", type=int, default=42, help="random seed: same seed, same messages")
-    parser.add_argument(
-        "--span-minutes", type=positive_float, default=5.0, help="event times cover this many minutes (default 5)"
-    )
-    parser.add_argument(
-        "--start", type=parse_start, help="first event time, YYYY-MM-DD HH:MM:SS (default: now minus the span)"
-    )
-    parser.add_argument(
-        "--max-disorder",
-        type=disorder_seconds,
-        default=50,
-        metavar="S",
-        help="move each timestamp back by up to S seconds, 1 to 59 (default 50; the watermark allows 60)",
-    )
+    add_schedule_arguments(parser, span_minutes=5.0, max_disorder_s=50)
     parser.add_argument(
         "--late-fraction",
         type=non_negative_float,
@@ -130,7 +108,7 @@ def produce(
 ) -> str:
     """Send the messages to the input topic; returns what was done, in one line."""
     span_s = options.span_minutes * 60
-    start = options.start or (datetime.now().replace(microsecond=0) - timedelta(seconds=span_s))
+    start = schedule_start(options)
 
     def events() -> Iterator[dict[str, object]]:
         return messages(options.count, start, span_s, options.max_disorder, options.late_fraction, options.seed)

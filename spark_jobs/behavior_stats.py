@@ -27,7 +27,7 @@ def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame
         "to_json(named_struct('category', category, 'behavior', behavior)) AS key",
         "to_json(struct(*)) AS value",
     )
-    return stats, jobparts.spark_dead_letters(spark, "user_behaviors_checked", settings.input_topic)
+    return stats, jobparts.spark_dead_letters(spark, "user_behaviors_checked")
 
 
 def explain(settings: Settings) -> str:

@@ -71,13 +71,13 @@ class DeriveBatch:
 
     def _dead_letters(self, spark: SparkSession, derived: DataFrame) -> DataFrame:
         rejected = derived.where("out_of_order").selectExpr(
-            "payload", f"'{OUT_OF_ORDER}' AS reject_reason", "kafka_partition", "kafka_offset"
+            "payload", f"'{OUT_OF_ORDER}' AS reject_reason", "kafka_topic", "kafka_partition", "kafka_offset"
         )
         checked = spark.table("bike_derive_batch_all").select(
-            "payload", "reject_reason", "kafka_partition", "kafka_offset"
+            "payload", "reject_reason", "kafka_topic", "kafka_partition", "kafka_offset"
         )
         checked.unionByName(rejected).createOrReplaceTempView("bike_derive_checked")
-        return jobparts.spark_dead_letters(spark, "bike_derive_checked", self.settings.topic("snapshots"))
+        return jobparts.spark_dead_letters(spark, "bike_derive_checked")
 
     def _send(self, frame: DataFrame, role: str) -> None:
         frame.write.format("kafka").option("kafka.bootstrap.servers", self.settings.bootstrap_servers).option(

@@ -35,7 +35,7 @@ def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame
     """(counted events, dead letters) as streaming DataFrames."""
     engines.spark_kafka_source(spark, settings, settings.input_topic).createOrReplaceTempView("bike_events_raw")
     spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("bike_events_checked")
-    dead_letters = jobparts.spark_dead_letters(spark, "bike_events_checked", settings.input_topic)
+    dead_letters = jobparts.spark_dead_letters(spark, "bike_events_checked")
     return spark.sql(sqlfiles.load(WORKLOAD, "counted")), dead_letters
 
 

@@ -27,7 +27,7 @@ def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame
     counts = spark.sql(sqlfiles.load(WORKLOAD, "query")).selectExpr(
         "to_json(named_struct('action', action)) AS key", "to_json(struct(*)) AS value"
     )
-    return counts, jobparts.spark_dead_letters(spark, "patient_events_checked", settings.input_topic)
+    return counts, jobparts.spark_dead_letters(spark, "patient_events_checked")
 
 
 def explain(settings: Settings) -> str:

@@ -33,7 +33,7 @@ def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame
         "to_json(named_struct('window_start', window_start, 'window_end', window_end)) AS key",
         "to_json(struct(*)) AS value",
     )
-    return counts, jobparts.spark_dead_letters(spark, "messages_checked", settings.input_topic)
+    return counts, jobparts.spark_dead_letters(spark, "messages_checked")
 
 
 def explain(settings: Settings) -> str:

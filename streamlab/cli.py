@@ -15,7 +15,7 @@ from streamlab.engines import RunningJob
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
 from streamlab.settings import DEAD_LETTERS, ENGINES, INPUT, OUTPUT, START_POSITIONS, Settings, bootstrap_from_env
-from streamlab.workloads import Job, Workload
+from streamlab.workloads import Job, Workload, input_topics
 
 EMBEDDED = cluster.ClusterLayout()
 DEMO_CATCH_UP_S = 180
@@ -216,15 +216,21 @@ def cmd_workloads(args: argparse.Namespace) -> None:
             rows.append(
                 {
                     "workload": workload.name,
-                    "job": job.name if job else "(not built yet)",
+                    "job": (job.name + _stage_note(workload, job)) if job else "(not built yet)",
                     "what it does": job.summary if job else workload.summary,
                     "reads": "a CSV file (--input)"
                     if job and job.batch
-                    else (settings.topic(job.reads) if job else ""),
+                    else (", ".join(input_topics(job, settings)) if job else ""),
                     "writes": job.result.where(settings) if job else "",
                 }
             )
-    display.show(rows, title="workloads (the first job of each is its main job)")
+    display.show(rows, title="workloads (`run` without --job runs the first job, or every stage of a pipeline)")
+
+
+def _stage_note(workload: Workload, job: Job) -> str:
+    if job.name not in workload.pipeline:
+        return ""
+    return f" (stage {workload.pipeline.index(job.name) + 1} of {len(workload.pipeline)})"
 
 
 def cmd_cluster(args: argparse.Namespace) -> None:
@@ -274,22 +280,44 @@ def cmd_produce(args: argparse.Namespace) -> None:
 
 def cmd_run(args: argparse.Namespace) -> None:
     workload = workloads.get(args.workload)
-    job = workload.job(args.job)
     settings = settings_from(args, workload)
-    # a bounded run starts over, dead letters included (runner.clear_outputs): nothing to subtract then
-    rejects_before = 0 if settings.bounded else runner.rejects_baseline(settings, job)
+    stages = runner.stages_of(settings, workload.stages(args.job))
+    if settings.bounded or stages[0].job.batch:
+        run_to_the_end(workload, stages)
+    else:
+        follow_live(workload, stages)
+
+
+def run_to_the_end(workload: Workload, stages: list[runner.Stage]) -> None:
+    """Each stage reads its input to the end and stops before the next one starts; then the results.
+    A bounded run starts over, dead letters included (runner.clear_outputs): nothing to subtract."""
     started = time.monotonic()
-    running = runner.start_job(settings, workload, job, fresh=settings.bounded)
+    for stage in stages:
+        settings, job = stage.settings, stage.job
+        stage_started = time.monotonic()
+        stage.running = runner.start_job(settings, workload, job, fresh=True)
+        try:
+            what = settings.input_path if job.batch else " + ".join(input_topics(job, settings))
+            with display.console.status(f"{settings.engine} {job.name} is reading {what} to its end ..."):
+                stage.running.wait()
+        finally:
+            stage.running.stop()
+        done = f"{settings.engine} finished" + (f" {job.name}" if len(stages) > 1 else "")
+        display.console.print(runner.describe_run(time.monotonic() - stage_started, done))
+    if len(stages) > 1:
+        display.console.print(runner.describe_run(time.monotonic() - started, "all stages finished"))
+    for stage in stages:
+        runner.show_results(stage.settings, workload, stage.job, running=stage.running)
+
+
+def follow_live(workload: Workload, stages: list[runner.Stage]) -> None:
+    """Start every stage (each once the one before it has caught up) and follow the last one's result."""
+    last = stages[-1]
+    rejects_before = runner.rejects_baseline(last.settings, last.job)
+    running = runner.start_stages(workload, stages)
     try:
-        if settings.bounded or job.batch:
-            what = settings.input_path if job.batch else settings.topic(job.reads)
-            with display.console.status(f"{settings.engine} is reading {what} to its end ..."):
-                running.wait()
-            display.console.print(runner.describe_run(time.monotonic() - started, f"{settings.engine} finished"))
-            runner.show_results(settings, workload, job, rejects_before=rejects_before, running=running)
-        else:
-            display.console.print("following the output; Ctrl-C stops the job")
-            runner.follow(settings, workload, job, running, rejects_before=rejects_before)
+        display.console.print("following the output; Ctrl-C stops the job" + ("s" if len(stages) > 1 else ""))
+        runner.follow(last.settings, workload, last.job, running, rejects_before=rejects_before)
     finally:
         running.stop()
 
@@ -314,22 +342,25 @@ def _plottable() -> str:
 
 def cmd_check(args: argparse.Namespace) -> None:
     workload = workloads.get(args.workload)
-    job = workload.job(args.job)
-    if job.batch:
-        from streamlab import batch
+    for job in workload.stages(args.job):
+        if job.batch:
+            from streamlab import batch
 
-        batch.check_all_engines(settings_from(args, workload), workload, job)
-        return
-    settings = reading_settings(args, workload, job)
+            batch.check_all_engines(settings_from(args, workload), workload, job)
+        else:
+            check_stream_result(reading_settings(args, workload, job), job)
+
+
+def check_stream_result(settings: Settings, job: Job) -> None:
     table = results.read_result(job.result, settings)
     verdict = runner.oracle_check(settings, job, table)
     if not verdict.differences.empty:
-        display.show(verdict.differences.head(runner.RESULT_ROWS), title="engine output vs pandas oracle: differences")
+        display.show(verdict.differences.head(runner.RESULT_ROWS), title=f"{job.name} vs pandas oracle: differences")
         hint = "; where an engine dropped late records without a trace (Spark), `run` and `demo` say how many"
-        raise LabError(f"{len(verdict.differences):,} row(s) differ from the oracle{hint}")
+        raise LabError(f"{len(verdict.differences):,} row(s) of {job.name} differ from the oracle{hint}")
     late = f"; {verdict.late:,} late record(s) in the dead letters, left out" if verdict.late else ""
     display.console.print(
-        f"[green]{len(table):,} rows agree with pandas over {settings.topic(job.reads)}[/] "
+        f"[green]{job.name}: {len(table):,} rows agree with pandas over {' + '.join(input_topics(job, settings))}[/] "
         f"({job.result.where(settings)}; the oracle rejects {len(verdict.expected_rejects):,} record(s){late})"
     )
 
@@ -354,14 +385,14 @@ def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> Non
     deleted = kafka_admin.delete_topics(settings.bootstrap_servers, list(settings.topics.values()))
     if deleted:
         display.console.print(f"deleted the topics of the last demo: {', '.join(deleted)}")
-    rejects_before = runner.rejects_baseline(settings, job)
-    running = runner.start_job(settings, workload, job, fresh=True)
+    stages = runner.stages_of(settings, workload.stages())
+    running = runner.start_stages(workload, stages, fresh=True)
     yours = f", then yours: {' '.join(producer_argv)}" if producer_argv else ""
     display.console.print(f"producing with the demo's {' '.join(workload.demo_args)}{yours}; Ctrl-C stops the demo")
     producer = runner.produce_in_background(settings, workload, options)
     try:
         runner.follow(
-            settings,
+            stages[-1].settings,
             workload,
             job,
             running,
@@ -369,24 +400,25 @@ def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> Non
             # done when everything is in the result, or (event-time windows still open) when the job has read it all
             until=lambda progress: producer.done and (progress.accounted or running.caught_up()),
             timeout_s=DEMO_CATCH_UP_S,
-            rejects_before=rejects_before,
         )
         with display.console.status(f"draining the {args.engine} job: the last open windows are written ..."):
             running.drain()
     finally:
         producer.stop.set()
         running.stop()
-    _demo_verdict(settings, workload, job, rejects_before, running)
+    for stage in stages:
+        whose = settings.engine + (f" {stage.job.name}" if len(stages) > 1 else "")
+        _demo_verdict(stage.settings, workload, stage.job, stage.running, whose)
 
 
-def _demo_verdict(settings: Settings, workload: Workload, job: Job, rejects_before: int, running: RunningJob) -> None:
+def _demo_verdict(settings: Settings, workload: Workload, job: Job, running: RunningJob, whose: str) -> None:
+    """The result table and how it compares with pandas (a demo starts over: every reject is this run's)."""
     display.console.print()
-    table, progress = runner.show_results(settings, workload, job, limit=10, rejects_before=rejects_before,
-                                          running=running)  # fmt: skip
-    verdict = runner.oracle_check(settings, job, table, rejects_before, runner.silent_drop_figures(running, progress))
+    table, progress = runner.show_results(settings, workload, job, limit=10, running=running)
+    verdict = runner.oracle_check(settings, job, table, drops=runner.silent_drop_figures(running, progress))
     display.console.print(
-        f"{settings.engine} result {runner.verdict_words(verdict, settings.engine)} over all "
-        f"{progress.input_records:,} records of {settings.topic(job.reads)}"
+        f"{whose} result {runner.verdict_words(verdict, settings.engine)} over all "
+        f"{progress.input_records:,} records of {' + '.join(input_topics(job, settings))}"
         + ("  [all accounted for]" if progress.accounted else "")
     )
 

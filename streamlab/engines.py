@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,7 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
     return table_env
 
 
+ACTIVE_STATES = ("RUNNING", "CREATED", "INITIALIZING", "RESTARTING", "PARTIAL")  # a job in these has not ended
 PROGRESS_KEPT = 100_000  # micro-batch progress reports a Spark query keeps
 
 
@@ -89,16 +91,21 @@ def spark_session(settings: Settings) -> SparkSession:
     return session
 
 
-def spark_kafka_source(spark: SparkSession, settings: Settings, topic: str) -> DataFrame:
-    """A topic as (payload STRING, kafka_partition INT, kafka_offset BIGINT): the columns of the Flink
-    jobs' raw source tables, so the parse steps of both engines start from the same three columns."""
+def spark_kafka_source(spark: SparkSession, settings: Settings, topics: str | Sequence[str]) -> DataFrame:
+    """One or more topics as (payload STRING, kafka_topic STRING, kafka_partition INT, kafka_offset BIGINT):
+    the columns of the Flink jobs' raw source tables, so the parse steps of both engines start alike."""
     return (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", settings.bootstrap_servers)
-        .option("subscribe", topic)
+        .option("subscribe", topics if isinstance(topics, str) else ",".join(topics))
         .option("startingOffsets", settings.start_from)
         .load()
-        .selectExpr("CAST(value AS STRING) AS payload", "partition AS kafka_partition", "offset AS kafka_offset")
+        .selectExpr(
+            "CAST(value AS STRING) AS payload",
+            "topic AS kafka_topic",
+            "partition AS kafka_partition",
+            "offset AS kafka_offset",
+        )
     )
 
 
@@ -114,7 +121,8 @@ def spark_kafka_sink(
     """Start a streaming query writing key/value (and, without `topic`, a per-row topic column) to Kafka."""
     writer = (
         frame.writeStream.format("kafka")
-        .queryName(f"{settings.workload}-{query_name}")
+        # unique in the session: the stages of a pipeline may run side by side, each with its dead letters
+        .queryName("-".join(part for part in (settings.workload, settings.job, query_name) if part))
         .option("kafka.bootstrap.servers", settings.bootstrap_servers)
         .option("checkpointLocation", spark_checkpoint(settings, query_name))
         .outputMode(mode)
@@ -231,6 +239,49 @@ class FlinkJob(RunningJob):
         stopped = self._client._j_job_client.stopWithSavepoint(True, savepoints, format_type)
         stopped.get(DRAIN_TIMEOUT_S, jvm.java.util.concurrent.TimeUnit.SECONDS)
         self._finished = True
+
+
+class Pipeline(RunningJob):
+    """Jobs that feed one another, running at the same time: the stages of a workload's pipeline, in
+    order. Late-data figures are those of the last stage, the one whose result is followed."""
+
+    def __init__(self, stages: list[RunningJob]) -> None:
+        self.stages = stages
+        self.engine = stages[-1].engine
+        self.drops_late_silently = stages[-1].drops_late_silently
+
+    def wait(self) -> None:
+        """Stages that have ended first: a failed stage raises its error without waiting for the others."""
+        for stage in sorted(self.stages, key=lambda stage: stage.status() in ACTIVE_STATES):
+            stage.wait()
+
+    def stop(self) -> None:
+        for stage in self.stages:
+            stage.stop()
+
+    def status(self) -> str:
+        """A stage's end state (FAILED, say) as soon as it is in one; FINISHED when every stage is."""
+        states = [stage.status() for stage in self.stages]
+        if all(state == "FINISHED" for state in states):
+            return "FINISHED"
+        ended = [state for state in states if state not in ACTIVE_STATES and state != "FINISHED"]
+        if ended:
+            return ended[0]
+        return "RUNNING" if all(state == "RUNNING" for state in states) else "PARTIAL"
+
+    def caught_up(self) -> bool:
+        return all(stage.caught_up() for stage in self.stages)
+
+    def drain(self) -> None:
+        """Stage by stage: each has read all that the one before it wrote before it stops in turn."""
+        for stage in self.stages:
+            stage.drain()
+
+    def dropped_by_watermark(self) -> int:
+        return self.stages[-1].dropped_by_watermark()
+
+    def final_watermark(self) -> str:
+        return self.stages[-1].final_watermark()
 
 
 class FinishedJob(RunningJob):

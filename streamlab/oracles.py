@@ -271,6 +271,86 @@ def patient_action_counts(records: list[Record]) -> tuple[pd.DataFrame, pd.DataF
     return counts, rejected
 
 
+# ---- strategy-join: the rules of sql/strategy-join/*.sql, in Python ------------------------------
+
+_DECIMAL = re.compile(r"(?s)^-?[0-9]{1,9}([.][0-9]{1,9})?(?!.)")
+_JVM_DOUBLE = re.compile(r"(?s)^-?[0-9]{1,12}([.][0-9]{1,20})?(E-?[0-9]{1,3})?(?!.)")
+STRATEGY_COLUMNS = ["strategy", "key", "ts", "value", "result"]
+PAIR_COLUMNS = ["key", "c_ts", "d_ts", "c_result", "d_value"]
+JOIN_BOUND = timedelta(minutes=5)
+
+
+def _required_fields(raw: bytes | None, names: tuple[str, ...]) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, the fields as text): a JSON object holding every one of `names`."""
+    reason, record = _json_object(raw)
+    if reason:
+        return reason, {}
+    fields = {name: _json_text(record.get(name)) for name in names}
+    missing = next((name for name in names if fields[name] is None), None)
+    return (f"missing field: {missing}" if missing else None), fields
+
+
+def strategy_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, fields): the checks of sql/strategy-join/*_parse.sql in their order."""
+    reason, fields = _required_fields(raw, ("strategy", "key", "value", "ts"))
+    if reason:
+        return reason, fields
+    if not _DECIMAL.match(fields["value"]):
+        return "bad number: value", fields
+    if not _round_trips(fields["ts"]):
+        return "bad timestamp: ts", fields
+    return None, {**fields, "value": float(fields["value"])}
+
+
+def strategy_result(value: float) -> float:
+    """The seed's rule: below 30 doubled; 30 to 60, both included, x1.5 + 10; above 60 squared / 100."""
+    if value < 30:
+        return value * 2
+    if value <= 60:
+        return value * 1.5 + 10
+    return value * value / 100
+
+
+def strategy_outputs(*inputs: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(one row per valid record of the strategy inputs with its result, rejected records)."""
+    valid, rejected = _split([record for records in inputs for record in records], strategy_reject_reason)
+    if valid.empty:
+        return pd.DataFrame(columns=STRATEGY_COLUMNS), rejected
+    table = valid.assign(result=[strategy_result(value) for value in valid["value"]])
+    return table[STRATEGY_COLUMNS].sort_values(["strategy", "key", "ts"], ignore_index=True), rejected
+
+
+def strategy_output_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, fields): the checks the join makes on C_output (sql/strategy-join/*_output_parse.sql)."""
+    reason, fields = _required_fields(raw, ("key", "result", "ts"))
+    if reason:
+        return reason, fields
+    if not _JVM_DOUBLE.match(fields["result"]):
+        return "bad number: result", fields
+    if not _round_trips(fields["ts"]):
+        return "bad timestamp: ts", fields
+    return None, {**fields, "result": float(fields["result"])}
+
+
+def strategy_pairs(c_outputs: list[Record], d_inputs: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every pair of a C result and a D record with the same key, at most 5 minutes apart, rejected
+    records of both inputs): the inner join of sql/strategy-join/join.sql, bounds included."""
+    c_side, c_rejected = _split(c_outputs, strategy_output_reject_reason)
+    d_side, d_rejected = _split(d_inputs, strategy_reject_reason)
+    # an empty side would turn the position columns into objects: leave it out
+    rejected = pd.concat(
+        [side for side in (c_rejected, d_rejected) if not side.empty] or [c_rejected], ignore_index=True
+    )
+    if c_side.empty or d_side.empty:
+        return pd.DataFrame(columns=PAIR_COLUMNS), rejected
+    pairs = c_side[["key", "ts", "result"]].merge(d_side[["key", "ts", "value"]], on="key", suffixes=("_c", "_d"))
+    apart = (pd.to_datetime(pairs["ts_d"]) - pd.to_datetime(pairs["ts_c"])).abs()
+    pairs = pairs[apart <= JOIN_BOUND].rename(
+        columns={"ts_c": "c_ts", "ts_d": "d_ts", "result": "c_result", "value": "d_value"}
+    )
+    return pairs[PAIR_COLUMNS].sort_values(["key", "c_ts", "d_ts"], ignore_index=True), rejected
+
+
 # ---- sales-batch: the rules of sql/sales-batch/parse.sql, in Python -----------------------------
 
 # one CSV field: quoted (a doubled quote inside is a quote) or bare (no comma, no quote)

@@ -35,6 +35,7 @@ class ResultSpec:
     extra_columns: tuple[str, ...] = ()  # shown but not compared (e.g. when the engine wrote the row)
     count_column: str = ""  # sums to the input records a row accounts for; "" = one record per row
     role: str = "output"  # topic results: the topic role it is written to
+    also_roles: tuple[str, ...] = ()  # more topics holding rows of the same shape (one per strategy, say)
     subdir: str = ""  # directory results: below the run's output directory ("" = the directory itself)
     partition_by: tuple[str, ...] = ()  # Parquet partition columns, read back as strings
     rank_by: tuple[str, ...] = ()  # shown as the top rows by these columns, descending
@@ -61,6 +62,14 @@ class ResultSpec:
     def is_topic(self) -> bool:
         return self.kind in (UPSERT_TOPIC, APPEND_TOPIC)
 
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Topic results: the roles of every topic the rows are written to."""
+        return (self.role, *self.also_roles)
+
+    def topics(self, settings: Settings) -> list[str]:
+        return [settings.topic(role) for role in self.roles]
+
     def counted(self, table: pd.DataFrame) -> int:
         """How many input records the rows account for."""
         if not self.count_column:
@@ -73,7 +82,8 @@ class ResultSpec:
 
     def where(self, settings: Settings) -> str:
         if self.is_topic:
-            return f"topic {settings.topic(self.role)}"
+            topics = self.topics(settings)
+            return f"topic{'s' if len(topics) > 1 else ''} {', '.join(topics)}"
         return f"{self.kind} files under {display_path(self.directory(settings))}"
 
 
@@ -89,7 +99,7 @@ class ResultView(Protocol):
 
 def open_view(spec: ResultSpec, settings: Settings) -> ResultView:
     if spec.is_topic:
-        return TopicView(settings.bootstrap_servers, settings.topic(spec.role), upsert=spec.kind == UPSERT_TOPIC)
+        return TopicView(settings.bootstrap_servers, spec.topics(settings), upsert=spec.kind == UPSERT_TOPIC)
     if spec.kind == PARQUET:
         return FilesView(spec.directory(settings), lambda path: read_parquet_dir(path, spec.partition_by))
     return FilesView(spec.directory(settings), lambda path: read_csv_dir(path, spec.columns))
@@ -119,20 +129,22 @@ def top_rows(table: pd.DataFrame, spec: ResultSpec, limit: int) -> pd.DataFrame:
 
 
 class TopicView:
-    """The JSON values of a topic, kept up to date by refresh().
+    """The JSON values of one or more topics, kept up to date by refresh().
 
     upsert=True keeps the latest value per key, as a compacted topic converges to (a null value,
     a tombstone, removes its key); it reads every partition from the beginning, so it sees that
     view whether or not the log cleaner has run yet. upsert=False keeps every record as a row.
     """
 
-    def __init__(self, bootstrap_servers: str, topic: str, upsert: bool = True) -> None:
+    def __init__(self, bootstrap_servers: str, topics: str | list[str], upsert: bool = True) -> None:
         self._consumer = kafka_admin.new_consumer(bootstrap_servers)
-        partitions = self._consumer.partitions_for_topic(topic)
-        if not partitions:
-            self._consumer.close()
-            raise LabError(f"topic {topic!r} does not exist on {bootstrap_servers}")
-        self._partitions = [TopicPartition(topic, p) for p in sorted(partitions)]
+        self._partitions = []
+        for topic in [topics] if isinstance(topics, str) else topics:
+            partitions = self._consumer.partitions_for_topic(topic)
+            if not partitions:
+                self._consumer.close()
+                raise LabError(f"topic {topic!r} does not exist on {bootstrap_servers}")
+            self._partitions += [TopicPartition(topic, p) for p in sorted(partitions)]
         self._consumer.assign(self._partitions)
         self._consumer.seek_to_beginning(*self._partitions)
         self._upsert = upsert

@@ -24,15 +24,14 @@ from rich.markup import escape
 from rich.text import Text
 
 from streamlab import display, kafka_admin, oracles, results
-from streamlab.engines import RunningJob
+from streamlab.engines import ACTIVE_STATES, Pipeline, RunningJob
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
 from streamlab.producing import ProduceStats
 from streamlab.results import APPEND_TOPIC, UPSERT_TOPIC
 from streamlab.settings import Settings
-from streamlab.workloads import Job, Workload, input_size, read_input
+from streamlab.workloads import Job, Workload, input_size, input_topics, read_inputs
 
-ACTIVE_STATES = ("RUNNING", "CREATED", "INITIALIZING", "RESTARTING", "PARTIAL")
 LIVE_ROWS = 15  # rows of the result the live view shows; the rest is summarised below the table
 RESULT_ROWS = 20  # rows `results` prints
 
@@ -86,7 +85,7 @@ def count_rejects(settings: Settings, job: Job, baseline: int = 0) -> int:
     if spec is None:
         return 0
     if spec.is_topic:
-        return results.topic_size(settings.bootstrap_servers, settings.topic(spec.role)) - baseline
+        return sum(results.topic_size(settings.bootstrap_servers, topic) for topic in spec.topics(settings)) - baseline
     return len(results.read_result(spec, settings))
 
 
@@ -100,6 +99,53 @@ def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = Fa
     ensure_topics(settings, workload)
     with display.console.status(f"starting the {settings.engine} job {workload.name}/{job.name} ..."):
         return job_module.run(settings)
+
+
+STAGE_CATCH_UP_S = 600  # how long a pipeline stage may take to read its backlog before the next one starts
+
+
+@dataclass
+class Stage:
+    """One job of a run, with the settings it runs with (its own checkpoints and consumer group)."""
+
+    job: Job
+    settings: Settings
+    running: RunningJob | None = None
+
+
+def stages_of(settings: Settings, jobs: tuple[Job, ...]) -> list[Stage]:
+    """The settings of each job: its name (checkpoints, consumer group) and, where the user named one
+    checkpoint folder for several jobs, a folder of its own below it."""
+    shared = settings.checkpoint_dir if len(jobs) > 1 else None
+    return [
+        Stage(
+            job, settings.with_(job=job.name, checkpoint_dir=shared / job.name if shared else settings.checkpoint_dir)
+        )
+        for job in jobs
+    ]
+
+
+def start_stages(workload: Workload, stages: list[Stage], fresh: bool = False) -> RunningJob:
+    """Start the jobs of a pipeline at once, as a stream: each after the one before it has read its
+    backlog, so a join does not start from an empty side while the other side is full (Spark's
+    watermark would move on the full side alone and drop the other side's records as late)."""
+    try:
+        for index, stage in enumerate(stages):
+            if index:
+                before = stages[index - 1]
+                with display.console.status(
+                    f"waiting for {before.job.name} to catch up before {stage.job.name} starts"
+                ):
+                    kafka_admin.wait_until(before.running.caught_up, STAGE_CATCH_UP_S, f"{before.job.name} to catch up")
+            stage.running = start_job(stage.settings, workload, stage.job, fresh=fresh)
+    except BaseException:
+        for stage in stages:
+            if stage.running is not None:
+                stage.running.stop()
+        raise
+    if len(stages) == 1:
+        return stages[0].running
+    return Pipeline([stage.running for stage in stages])
 
 
 def can_resume(settings: Settings, job: Job) -> bool:
@@ -121,7 +167,7 @@ def clear_outputs(settings: Settings, job: Job, dead_letters: bool = False) -> N
         if spec is not None and not spec.is_topic:
             _remove_output_dir(spec.directory(settings))
     topics = [job.result] + ([job.rejects_spec] if dead_letters and job.rejects_spec else [])
-    appended = [settings.topic(spec.role) for spec in topics if spec.kind == APPEND_TOPIC]
+    appended = [topic for spec in topics if spec.kind == APPEND_TOPIC for topic in spec.topics(settings)]
     if appended:  # a batch job touches no Kafka
         kafka_admin.delete_topics(settings.bootstrap_servers, appended)
 
@@ -181,7 +227,9 @@ def with_silent_drops(running: RunningJob, progress: Progress) -> Progress:
     aggregation (RunningJob.dropped_by_watermark): once it has read all of its input, the records its
     result lacks are taken for the dropped ones, and oracle_check holds that claim to Spark's own
     figures (see Verdict.drops_explain_differences)."""
-    if not running.drops_late_silently or not running.caught_up() or not running.dropped_by_watermark():
+    if not progress.one_to_one or not running.drops_late_silently:
+        return progress  # a join's rows are not its input records: nothing to take the missing ones for
+    if not running.caught_up() or not running.dropped_by_watermark():
         return progress
     return replace(progress, dropped=max(progress.pending, 0))
 
@@ -257,7 +305,7 @@ def summary_lines(settings: Settings, job: Job, progress: Progress) -> list[str]
     """The result's size and the accounting line: input = counted + rejected (+ not written yet)."""
     table = progress.table
     lines = [f"{len(table):,} result row(s)" + _partitions_note(table, job.result.partition_by)]
-    source = "input file" if job.batch else f"input topic {settings.topic(job.reads)}"
+    source = "input file" if job.batch else describe_topics("input topic", input_topics(job, settings))
     if not progress.input_records and (job.batch or progress.counted):
         missing = f"input file {settings.input_path} is not there" if job.batch else f"{source} cannot be read"
         lines.append(f"{missing}: nothing to account against")
@@ -352,17 +400,17 @@ class Verdict:
         return same and self.rejected == len(self.expected_rejects)
 
 
-def late_positions(settings: Settings, job: Job) -> set[tuple[int, int]]:
-    """(partition, offset) of every input record the engine dead-lettered as late."""
+def late_positions(settings: Settings, job: Job) -> set[tuple[str, int, int]]:
+    """(topic, partition, offset) of every input record the engine dead-lettered as late."""
     if job.batch or not job.rejects:
         return set()
-    source = settings.topic(job.reads)
+    sources = set(input_topics(job, settings))
     positions = set()
     for record in kafka_admin.read_topic(settings.bootstrap_servers, settings.topic(job.rejects)):
         try:
             letter = json.loads(record.value or b"{}")
-            if letter.get("source_topic") == source and str(letter.get("reason", "")).startswith(LATE):
-                positions.add((int(letter["source_partition"]), int(letter["source_offset"])))
+            if letter.get("source_topic") in sources and str(letter.get("reason", "")).startswith(LATE):
+                positions.add((letter["source_topic"], int(letter["source_partition"]), int(letter["source_offset"])))
         except (ValueError, AttributeError, KeyError, TypeError):
             continue  # not one of ours (someone else wrote to the topic): it names no input record
     return positions
@@ -376,11 +424,11 @@ def oracle_check(
     What the engine's watermark called late is not in its result, by design: records it dead-lettered
     as late are left out of the oracle's input too; rows it dropped (Spark says how many, not which)
     must account for every difference, each a window with fewer records than pandas counts."""
-    records = read_input(job, settings)
+    inputs = read_inputs(job, settings)
     late = late_positions(settings, job)
     if late:
-        records = [r for r in records if (r.partition, r.offset) not in late]
-    expected, expected_rejects = job.oracle_function()(records)
+        inputs = [[r for r in records if (r.topic, r.partition, r.offset) not in late] for records in inputs]
+    expected, expected_rejects = job.oracle_function()(*inputs)
     spec = job.result
     diff = oracles.differences(
         table, expected, list(spec.key_columns), list(spec.value_columns), rel_tolerance=spec.rel_tolerance
@@ -454,6 +502,11 @@ def verdict_words(verdict: Verdict, engine: str) -> str:
             f"{verdict.drops.watermark}; it reported {verdict.drops.rows:,} dropped row(s) after pre-aggregation)"
         )
     return f"[red]differs from[/] ({len(verdict.differences)} rows) the pandas oracle{late}"
+
+
+def describe_topics(what: str, topics: list[str]) -> str:
+    """'input topic T', or 'input topics T1 + T2' for a job that reads several."""
+    return f"{what}{'s' if len(topics) > 1 else ''} {' + '.join(topics)}"
 
 
 def describe_run(seconds: float, what: str, extra: dict[str, Any] | None = None) -> str:

@@ -47,7 +47,13 @@ class Job:
     reads: str  # a topic role, or FILE
     result: ResultSpec
     rejects: str = ""  # the topic role of its dead letters; for a FILE job, the folder of rejected lines
-    oracle: str = ""  # streamlab.oracles.<oracle>(records or path) -> (expected table, rejected rows)
+    # streamlab.oracles.<oracle>(records of each role it reads, or the input path) -> (expected, rejected rows)
+    oracle: str = ""
+    also_reads: tuple[str, ...] = ()  # more topic roles the job reads, after `reads` (a join, several inputs)
+
+    @property
+    def input_roles(self) -> tuple[str, ...]:
+        return (self.reads, *self.also_reads)
 
     @property
     def batch(self) -> bool:
@@ -76,6 +82,9 @@ class Workload:
     jobs: tuple[Job, ...] = ()
     demo_args: tuple[str, ...] = ()  # what `demo` passes to the producer, as a user would type it
     plot: str = ""  # streamlab.plots.<plot>(table, path): `results --plot FILE.png`
+    # jobs that feed one another (each reads what the one before it wrote): `run` without --job runs
+    # them all, in this order, and the last one is the main job
+    pipeline: tuple[str, ...] = ()
 
     @property
     def built(self) -> bool:
@@ -90,14 +99,21 @@ class Workload:
             raise LabError(f"workload {self.name!r} is not built yet; `streamlab workloads` lists what is")
 
     def job(self, name: str | None = None) -> Job:
-        """A job by name; the first one (the workload's main job) when no name is given."""
+        """A job by name; the main job when no name is given: the end of the pipeline, else the first job."""
         self._require_built()
         if name is None:
-            return self.jobs[0]
+            return self.stages()[-1]
         for job in self.jobs:
             if job.name == name:
                 return job
         raise LabError(f"{self.name} has no job {name!r}: choose one of {', '.join(j.name for j in self.jobs)}")
+
+    def stages(self, name: str | None = None) -> tuple[Job, ...]:
+        """What `run` runs: the named job alone, else the pipeline (or the first job when there is none)."""
+        if name is not None:
+            return (self.job(name),)
+        self._require_built()
+        return tuple(self.job(stage) for stage in self.pipeline) or (self.jobs[0],)
 
     def producer(self) -> ModuleType:
         self._require_built()
@@ -130,6 +146,9 @@ class Workload:
         return RUN_DIR / self.name / "input.csv"
 
 
+STRATEGIES = "abcd"  # strategy-join: A_input..D_input, each with its X_output
+STRATEGY_INPUTS = tuple(f"{letter}_input" for letter in STRATEGIES)
+STRATEGY_OUTPUTS = tuple(f"{letter}_output" for letter in STRATEGIES)
 BIKE_HOURLY_COLUMNS = ("rent_cnt", "return_cnt", "lst_prk_cnt", "event_cnt")
 BIKE_EVENT_COLUMNS = ("stt_nm", "rent_cnt", "return_cnt", "lst_prk_cnt", "stt_lttd", "stt_lgtd")
 
@@ -279,7 +298,53 @@ WORKLOADS: dict[str, Workload] = {
             ),
             demo_args=("--count", "300", "--rate", "30", "--bad-every", "50"),
         ),
-        Workload("strategy-join", "strategy jobs A-D and a +-5 minute stream-stream join"),
+        Workload(
+            "strategy-join",
+            "strategy jobs A-D, then C's results joined with D's input within 5 minutes",
+            producer_module="strategy_join",
+            topics=(
+                *(Topic(role, role.capitalize()) for role in STRATEGY_INPUTS + STRATEGY_OUTPUTS),
+                Topic("ready", "D_input_ready"),
+                Topic(DEAD_LETTERS, "strategy_inputs_dlq"),
+                Topic("ready_dead_letters", "D_input_ready_dlq"),
+            ),
+            jobs=(
+                Job(
+                    "strategies",
+                    "strategy_rules",
+                    "each X_input record -> X_output with the seed's rule on value (x2, x1.5+10, x*x/100)",
+                    reads=STRATEGY_INPUTS[0],
+                    also_reads=STRATEGY_INPUTS[1:],
+                    result=ResultSpec(
+                        APPEND_TOPIC,
+                        ("strategy", "key", "ts"),
+                        ("value", "result"),
+                        role=STRATEGY_OUTPUTS[0],
+                        also_roles=STRATEGY_OUTPUTS[1:],
+                    ),
+                    rejects=DEAD_LETTERS,
+                    oracle="strategy_outputs",
+                ),
+                Job(
+                    "join",
+                    "strategy_join",
+                    "C_output joined with D_input on key, event times at most 5 minutes apart",
+                    reads="c_output",
+                    also_reads=("d_input",),
+                    result=ResultSpec(
+                        APPEND_TOPIC,
+                        ("key", "c_ts", "d_ts"),
+                        ("c_result", "d_value"),
+                        role="ready",
+                        not_one_to_one="a row is a pair of records 5 minutes apart at most: a record is in 0 or many",
+                    ),
+                    rejects="ready_dead_letters",
+                    oracle="strategy_pairs",
+                ),
+            ),
+            demo_args=("--count", "100", "--rate", "40", "--bad-every", "97"),
+            pipeline=("strategies", "join"),
+        ),
         Workload(
             "patient-events",
             "CSV replay of patient events, counted by action",
@@ -313,18 +378,22 @@ def get(name: str) -> Workload:
         raise LabError(f"unknown workload {name!r}: choose one of {', '.join(WORKLOADS)}") from None
 
 
-def read_input(job: Job, settings: Settings) -> Any:
-    """What a job's oracle takes: the records of the topic it reads, or the path of its input file."""
+def read_inputs(job: Job, settings: Settings) -> list[Any]:
+    """What a job's oracle takes: the records of each topic it reads, or the path of its input file."""
     if job.batch:
-        return settings.required_input_path()
-    return kafka_admin.read_topic(settings.bootstrap_servers, settings.topic(job.reads))
+        return [settings.required_input_path()]
+    return [kafka_admin.read_topic(settings.bootstrap_servers, topic) for topic in input_topics(job, settings)]
+
+
+def input_topics(job: Job, settings: Settings) -> list[str]:
+    return [settings.topic(role) for role in job.input_roles]
 
 
 def input_size(job: Job, settings: Settings) -> int:
     """How many input records a run has to account for: topic records, or lines of the input file."""
     if job.batch:
         return count_lines(settings.required_input_path())
-    return results.topic_size(settings.bootstrap_servers, settings.topic(job.reads))
+    return sum(results.topic_size(settings.bootstrap_servers, topic) for topic in input_topics(job, settings))
 
 
 def count_lines(path: Path) -> int:

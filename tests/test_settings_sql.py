@@ -111,7 +111,7 @@ def shared_values(settings: Settings) -> dict[str, object]:
     """Every placeholder a shared file may hold, as the jobs fill them (streamlab.jobparts)."""
     source = jobparts.flink_source_values(settings, "t_raw", settings.input_topic)
     time = {"TIME_COLUMN": "ts", "TIME_FIELD": "timestamp", "WATERMARK_MINUTES": 1}
-    return {**source, **time, "CHECKED_VIEW": "t_checked", "SOURCE_TOPIC": settings.input_topic}
+    return {**source, **time, "CHECKED_VIEW": "t_checked"}
 
 
 @pytest.mark.parametrize("name", [*(f"{WORKLOAD}/{n}" for n in SQL_NAMES), *(f"shared/{n}" for n in SHARED_NAMES)])
@@ -129,7 +129,7 @@ def test_sql_file_renders_with_flink_job_values(name: str) -> None:
         assert "'scan.startup.mode' = 'latest-offset'" in text
         assert "'scan.bounded.mode' = 'latest-offset'" in text
     if "${GROUP_ID}" in raw:
-        assert "'properties.group.id' = 'streamlab-flink-behavior-stats-in_topic'" in text
+        assert "'properties.group.id' = 'streamlab-flink-behavior-stats-main'" in text
 
 
 @pytest.mark.parametrize("name", SPARK_LOADS)

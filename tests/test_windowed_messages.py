@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from producers import windowed_messages as producer
+from streamlab import cliargs
 from streamlab.kafka_admin import Record
 from streamlab.oracles import message_reject_reason, message_windows
 from streamlab.runner import Drops, Verdict
@@ -117,9 +118,9 @@ def test_dropped_late_rows_explain_short_windows_only_by_the_engines_own_figures
 
 
 def test_max_disorder_stays_within_the_watermark() -> None:
-    assert producer.disorder_seconds("59") == 59
+    assert cliargs.disorder_seconds("59") == 59
     with pytest.raises(argparse.ArgumentTypeError, match="at most 59"):
-        producer.disorder_seconds("60")
+        cliargs.disorder_seconds("60")
 
 
 def test_oracle_windows_hold_any_year_the_engines_take() -> None:

@@ -27,8 +27,8 @@ def test_a_job_declares_a_complete_result(workload: workloads.Workload, job: wor
     assert set(spec.shown_columns) <= set(spec.columns)
     assert callable(getattr(oracles, job.oracle))
     roles = {topic.role for topic in workload.topics}
-    assert job.batch or job.reads in roles
-    assert not spec.is_topic or spec.role in roles
+    assert job.batch or set(job.input_roles) <= roles
+    assert not spec.is_topic or set(spec.roles) <= roles
     assert job.batch or not job.rejects or job.rejects in roles
 
 
@@ -50,6 +50,17 @@ def test_the_first_job_is_the_main_one() -> None:
     bike = workloads.get("bike-rentals")
     assert bike.job() is bike.job("hourly")
     assert [job.name for job in bike.jobs] == ["hourly", "derive"]
+
+
+def test_a_pipeline_runs_its_stages_in_order_and_ends_in_its_main_job() -> None:
+    strategy = workloads.get("strategy-join")
+    assert [job.name for job in strategy.stages()] == ["strategies", "join"]
+    assert strategy.job() is strategy.job("join")  # results/explain without --job: the end of the pipeline
+    assert strategy.stages("strategies") == (strategy.job("strategies"),)  # --job runs that job alone
+    assert workloads.get("bike-rentals").stages() == (workloads.get("bike-rentals").job("hourly"),)
+    # each stage reads what the one before it wrote
+    strategies, join = strategy.stages()
+    assert join.reads in strategies.result.roles
 
 
 def test_file_results_default_to_one_folder_per_engine() -> None:

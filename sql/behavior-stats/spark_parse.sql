@@ -19,6 +19,7 @@ SELECT
             THEN 'bad timestamp: ts'
     END AS reject_reason,
     payload,
+    kafka_topic,
     kafka_partition,
     kafka_offset
 FROM user_behaviors_raw

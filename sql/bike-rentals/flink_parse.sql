@@ -45,6 +45,7 @@ SELECT
             THEN 'late: its hour was already written'
     END AS reject_reason,
     payload,
+    kafka_topic,
     kafka_partition,
     kafka_offset
 FROM bike_events_raw

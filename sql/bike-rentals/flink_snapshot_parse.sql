@@ -23,6 +23,7 @@ SELECT
         WHEN crt_ts <= CURRENT_WATERMARK(crt_ts) THEN 'late: behind the watermark'
     END AS reject_reason,
     payload,
+    kafka_topic,
     kafka_partition,
     kafka_offset
 FROM bike_snapshots_raw

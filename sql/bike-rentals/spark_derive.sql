@@ -16,6 +16,7 @@ SELECT
     COALESCE(diff <> 0, FALSE) AS changed,
     COALESCE(crt_dttm < state_crt_dttm, FALSE) AS out_of_order,
     payload,
+    kafka_topic,
     kafka_partition,
     kafka_offset
 FROM (
@@ -28,6 +29,7 @@ FROM (
         crt_dttm,
         from_state,
         payload,
+        kafka_topic,
         kafka_partition,
         kafka_offset,
         tot_prk_cnt - LAG(tot_prk_cnt) OVER (PARTITION BY stt_id ORDER BY crt_dttm, from_state DESC) AS diff,

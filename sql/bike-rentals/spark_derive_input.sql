@@ -6,10 +6,10 @@
 -- (bike_derive_state) and puts it beside the batch's rows (from_state = TRUE).
 SELECT
     stt_id, stt_nm, tot_prk_cnt, stt_lttd, stt_lgtd, crt_dttm,
-    FALSE AS from_state, payload, kafka_partition, kafka_offset
+    FALSE AS from_state, payload, kafka_topic, kafka_partition, kafka_offset
 FROM bike_derive_batch
 UNION ALL
 SELECT
     stt_id, stt_nm, tot_prk_cnt, stt_lttd, stt_lgtd, crt_dttm,
-    TRUE AS from_state, CAST(NULL AS STRING), CAST(NULL AS INT), CAST(NULL AS BIGINT)
+    TRUE AS from_state, CAST(NULL AS STRING), CAST(NULL AS STRING), CAST(NULL AS INT), CAST(NULL AS BIGINT)
 FROM bike_derive_state

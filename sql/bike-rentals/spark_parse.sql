@@ -32,6 +32,7 @@ SELECT
             THEN 'bad timestamp: crt_dttm'
     END AS reject_reason,
     payload,
+    kafka_topic,
     kafka_partition,
     kafka_offset
 FROM bike_events_raw

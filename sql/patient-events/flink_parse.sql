@@ -14,6 +14,7 @@ SELECT
         WHEN TRIM(JSON_VALUE(payload, '$.action')) = '' THEN 'empty field: action'
     END AS reject_reason,
     payload,
+    kafka_topic,
     kafka_partition,
     kafka_offset
 FROM patient_events_raw

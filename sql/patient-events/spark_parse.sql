@@ -12,6 +12,7 @@ SELECT
         WHEN trim(get_json_object(payload, '$.action')) = '' THEN 'empty field: action'
     END AS reject_reason,
     payload,
+    kafka_topic,
     kafka_partition,
     kafka_offset
 FROM patient_events_raw

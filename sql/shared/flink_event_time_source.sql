@@ -8,6 +8,7 @@
 -- With --bounded the end of the input brings a watermark of +infinity: every window fires.
 CREATE TEMPORARY TABLE ${TABLE_NAME} (
     payload STRING,
+    kafka_topic STRING METADATA FROM 'topic' VIRTUAL,
     kafka_partition INT METADATA FROM 'partition' VIRTUAL,
     kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL,
     ${TIME_COLUMN} AS TO_TIMESTAMP(JSON_VALUE(payload, '$.${TIME_FIELD}'), 'yyyy-MM-dd HH:mm:ss'),

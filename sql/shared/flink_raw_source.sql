@@ -5,6 +5,7 @@
 -- step validates each record itself, where 'json.ignore-parse-errors' would drop bad ones silently.
 CREATE TEMPORARY TABLE ${TABLE_NAME} (
     payload STRING,
+    kafka_topic STRING METADATA FROM 'topic' VIRTUAL,
     kafka_partition INT METADATA FROM 'partition' VIRTUAL,
     kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL
 ) WITH (

@@ -21,6 +21,7 @@ SELECT
             THEN 'late: its window was already closed'
     END AS reject_reason,
     payload,
+    kafka_topic,
     kafka_partition,
     kafka_offset
 FROM messages_raw

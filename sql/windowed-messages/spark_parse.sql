@@ -15,6 +15,7 @@ SELECT
             THEN 'bad timestamp: timestamp'
     END AS reject_reason,
     payload,
+    kafka_topic,
     kafka_partition,
     kafka_offset
 FROM messages_raw

@@ -152,8 +152,8 @@ def checked_frame(spark, records: list[kafka_admin.Record], raw_view: str, parse
     """Records as the streaming source gives them, run through the job's own parse step."""
     from streamlab import sqlfiles
 
-    rows = [(r.value.decode(), r.partition, r.offset) for r in records]
-    schema = "payload STRING, kafka_partition INT, kafka_offset BIGINT"
+    rows = [(r.value.decode(), r.topic, r.partition, r.offset) for r in records]
+    schema = "payload STRING, kafka_topic STRING, kafka_partition INT, kafka_offset BIGINT"
     spark.createDataFrame(rows, schema).createOrReplaceTempView(raw_view)
     return spark.sql(sqlfiles.load("bike-rentals", parse))
 
