@@ -8,7 +8,8 @@ watermark allows: a complete join loses no pair. The four topics advance togethe
 
 Values are decimals from 0 to 100 with one digit after the point; about one in twenty is one of the
 rule's edges (29.9, 30, 60, 60.1), so both ends of "30 to 60, both included" are always exercised.
-A (strategy, key, ts) never repeats: the oracle and the engines then agree on what each row is.
+A (strategy, key, ts) never repeats within a run (records of two runs into the same topics can:
+produce into fresh topics with --topic-prefix), so each row of a result is one identifiable record.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from streamlab.cliargs import (
     positive_int,
     schedule_start,
 )
+from streamlab.errors import LabError
 from streamlab.producing import OutgoingRecord, ProduceStats, send_all
 from streamlab.settings import Settings
 from streamlab.workloads import STRATEGY_INPUTS
@@ -51,10 +53,21 @@ def events(
             yield role, {"strategy": strategy, "key": key, "value": _value(chooser), "ts": ts}
 
 
+def check_room(count: int, keys: int, span_s: float) -> None:
+    """Each strategy needs a free (key, second) for every record; at most half of them taken keeps the
+    draws quick (the schedule puts count / span records in every second, and each has `keys` slots)."""
+    if count > keys * span_s / 2:
+        raise LabError(
+            f"{count:,} records per strategy need more (key, second) slots than {keys} keys over "
+            f"{span_s / 60:g} minutes give: raise --keys or --span-minutes (at most keys x seconds / 2)"
+        )
+
+
 def _fresh_key_and_time(
     chooser: random.Random, keys: int, scheduled: datetime, max_disorder_s: int, strategy: str, used: set
 ) -> tuple[str, datetime]:
-    """A key and a time this strategy has not had together yet (draw again on a repeat)."""
+    """A key and a time this strategy has not had together yet (draw again on a repeat; check_room
+    makes sure there is room)."""
     while True:
         key = f"key-{chooser.randrange(keys):03d}"
         # whole seconds, as written: two records in one second would be the same (strategy, key, ts)
@@ -117,6 +130,7 @@ def produce(
     """Send the records to the four input topics; returns what was done, in one line."""
     span_s = options.span_minutes * 60
     start = schedule_start(options)
+    check_room(options.count, options.keys, span_s)
     pairs = events(options.count, options.keys, start, span_s, options.max_disorder, options.seed)
     total = options.count * len(STRATEGY_INPUTS)
     stats = stats or ProduceStats(total)

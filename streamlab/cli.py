@@ -394,7 +394,7 @@ def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> Non
         runner.follow(
             stages[-1].settings,
             workload,
-            job,
+            stages[-1].job,
             running,
             producer=producer,
             # done when everything is in the result, or (event-time windows still open) when the job has read it all

@@ -252,7 +252,8 @@ class Pipeline(RunningJob):
 
     def wait(self) -> None:
         """Stages that have ended first: a failed stage raises its error without waiting for the others."""
-        for stage in sorted(self.stages, key=lambda stage: stage.status() in ACTIVE_STATES):
+        ended = [stage for stage in self.stages if stage.status() not in ACTIVE_STATES]
+        for stage in ended + [stage for stage in self.stages if stage not in ended]:
             stage.wait()
 
     def stop(self) -> None:
@@ -319,6 +320,9 @@ class SparkJob(RunningJob):
                 query.stop()
 
     def status(self) -> str:
+        """FAILED once a query has died with an error (wait() raises it), else by how many still run."""
+        if any(not query.isActive and query.exception() is not None for query in self._queries):
+            return "FAILED"
         active = sum(1 for query in self._queries if query.isActive)
         return "RUNNING" if active == len(self._queries) else ("FINISHED" if active == 0 else "PARTIAL")
 

@@ -11,23 +11,39 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from streamlab.errors import LabError
 from streamlab.kafka_admin import Record
 
 _TS_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$")
 
 
 def _json_text(value: Any) -> str | None:
-    """What a SQL JSON_VALUE returns for a field: scalars as text, null/objects/arrays as NULL."""
+    """What a SQL JSON_VALUE returns for a field: scalars as text, null/objects/arrays as NULL.
+    A fractional number as the JVM prints a double (Jackson, then Double.toString), as both engines do."""
     if value is None or isinstance(value, dict | list):
         return None
     if isinstance(value, str):
         return value
+    if isinstance(value, float):
+        return java_double_text(value)
     return json.dumps(value)
+
+
+def java_double_text(number: float) -> str:
+    """Java's Double.toString: plain from 10^-3 up to 10^7 (30.0, 0.002), else 1.0E-5 and 1.2345E7."""
+    if number != number or number in (float("inf"), float("-inf")):
+        return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[repr(number)]
+    if number == 0 or 1e-3 <= abs(number) < 1e7:
+        return repr(number)  # Python's shortest digits, plain in this range as in Java
+    sign, digits, exponent = Decimal(repr(number)).normalize().as_tuple()
+    text = "".join(str(digit) for digit in digits)
+    return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{exponent + len(text) - 1}"
 
 
 def _valid_ts(text: str | None) -> bool:
@@ -73,7 +89,7 @@ def behavior_stats(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
     for record in records:
         reason, fields = behavior_reject_reason(record.value)
         if reason:
-            rejected.append({"reason": reason, "source_partition": record.partition, "source_offset": record.offset})
+            rejected.append(_rejected(record, reason))
         else:
             counted.append(fields)
     events = pd.DataFrame(counted, columns=["category", "behavior", "ts"])
@@ -82,10 +98,16 @@ def behavior_stats(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
         .agg(behavior_count=("ts", "size"), last_event_ts=("ts", "max"))
         .sort_values(["category", "behavior"], ignore_index=True)
     )
-    return counts, pd.DataFrame(rejected, columns=["reason", "source_partition", "source_offset"])
+    return counts, pd.DataFrame(rejected, columns=REJECT_COLUMNS)
 
 
-REJECT_COLUMNS = ["reason", "source_partition", "source_offset"]
+REJECT_COLUMNS = ["reason", "source_topic", "source_partition", "source_offset"]  # as the dead letters name them
+
+
+def _rejected(record: Record, reason: str) -> dict[str, Any]:
+    return {"reason": reason, "source_topic": record.topic, "source_partition": record.partition,
+            "source_offset": record.offset}  # fmt: skip
+
 
 # ---- bike-rentals: the rules of sql/bike-rentals/*_parse.sql, in Python ----------------------
 
@@ -138,7 +160,7 @@ def _split(records: list[Record], check: Any) -> tuple[pd.DataFrame, pd.DataFram
     for record in records:
         reason, fields = check(record.value)
         if reason:
-            rejected.append({"reason": reason, "source_partition": record.partition, "source_offset": record.offset})
+            rejected.append(_rejected(record, reason))
         else:
             valid.append(fields)
     return pd.DataFrame(valid), pd.DataFrame(rejected, columns=REJECT_COLUMNS)
@@ -316,8 +338,22 @@ def strategy_outputs(*inputs: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]
     valid, rejected = _split([record for records in inputs for record in records], strategy_reject_reason)
     if valid.empty:
         return pd.DataFrame(columns=STRATEGY_COLUMNS), rejected
+    _require_unique(valid, ["strategy", "key", "ts"])
     table = valid.assign(result=[strategy_result(value) for value in valid["value"]])
     return table[STRATEGY_COLUMNS].sort_values(["strategy", "key", "ts"], ignore_index=True), rejected
+
+
+def _require_unique(records: pd.DataFrame, identity: list[str]) -> None:
+    """Rows are compared by identity: two input records with one identity (two producer runs into the
+    same topics) would make a correct result look wrong, so say so instead."""
+    repeated = records[records.duplicated(identity, keep=False)]
+    if not repeated.empty:
+        first = ", ".join(str(repeated.iloc[0][name]) for name in identity)
+        raise LabError(
+            f"{len(repeated):,} input records share their ({', '.join(identity)}), e.g. ({first}): "
+            "two producer runs into the same topics, or a stage that wrote its output twice; "
+            "produce into fresh topics (--topic-prefix) and run with --bounded"
+        )
 
 
 def strategy_output_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
@@ -343,6 +379,8 @@ def strategy_pairs(c_outputs: list[Record], d_inputs: list[Record]) -> tuple[pd.
     )
     if c_side.empty or d_side.empty:
         return pd.DataFrame(columns=PAIR_COLUMNS), rejected
+    _require_unique(c_side, ["key", "ts"])
+    _require_unique(d_side, ["key", "ts"])
     pairs = c_side[["key", "ts", "result"]].merge(d_side[["key", "ts", "value"]], on="key", suffixes=("_c", "_d"))
     apart = (pd.to_datetime(pairs["ts_d"]) - pd.to_datetime(pairs["ts_c"])).abs()
     pairs = pairs[apart <= JOIN_BOUND].rename(

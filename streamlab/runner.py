@@ -96,6 +96,7 @@ def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = Fa
         settings.required_input_path()
     if fresh or job.batch or not can_resume(settings, job):
         clear_outputs(settings, job, dead_letters=fresh)
+        forget_later_stages(settings, workload, job)
     ensure_topics(settings, workload)
     with display.console.status(f"starting the {settings.engine} job {workload.name}/{job.name} ..."):
         return job_module.run(settings)
@@ -146,6 +147,22 @@ def start_stages(workload: Workload, stages: list[Stage], fresh: bool = False) -
     if len(stages) == 1:
         return stages[0].running
     return Pipeline([stage.running for stage in stages])
+
+
+def forget_later_stages(settings: Settings, workload: Workload, job: Job) -> None:
+    """A stage that starts over recreates the topics the next stage reads: that stage's checkpoint, which
+    holds offsets into the old topics, can no longer be resumed from (Spark would fail on the lost data)."""
+    if job.name not in workload.pipeline:
+        return
+    later = workload.pipeline[workload.pipeline.index(job.name) + 1 :]
+    if settings.checkpoint_dir is None:
+        folders = [settings.with_(job=name).resolved_checkpoint_dir for name in later]
+    elif settings.checkpoint_dir.name == job.name:  # one folder per stage below the user's (stages_of)
+        folders = [settings.checkpoint_dir.parent / name for name in later]
+    else:
+        return  # a folder the user named for this job alone: the others are wherever the user put them
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def can_resume(settings: Settings, job: Job) -> bool:

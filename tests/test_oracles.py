@@ -15,6 +15,7 @@ from streamlab.oracles import (
     bike_event_reject_reason,
     bike_hourly,
     differences,
+    java_double_text,
 )
 
 VALID = {
@@ -97,8 +98,8 @@ def test_behavior_stats_counts_per_category_and_behavior(stats: tuple[pd.DataFra
 def test_behavior_stats_lists_rejected_records(stats: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     _, rejected = stats
     assert rejected.to_dict("records") == [
-        {"reason": "not a JSON object", "source_partition": 0, "source_offset": 3},
-        {"reason": "missing field: ts", "source_partition": 1, "source_offset": 2},
+        {"reason": "not a JSON object", "source_topic": "user_behaviors", "source_partition": 0, "source_offset": 3},
+        {"reason": "missing field: ts", "source_topic": "user_behaviors", "source_partition": 1, "source_offset": 2},
     ]
 
 
@@ -216,7 +217,9 @@ def test_bike_hourly_splits_hours_across_midnight_whatever_the_arrival_order() -
         {"ymd": "20250113", "hh": "00", "rent_cnt": 0, "return_cnt": 1, "lst_prk_cnt": 8, "event_cnt": 1,
          "lst_crt_dttm": "2025-01-13 00:01:00"},
     ]  # fmt: skip
-    assert rejected.to_dict("records") == [{"reason": "not a JSON object", "source_partition": 1, "source_offset": 3}]
+    assert rejected.to_dict("records") == [
+        {"reason": "not a JSON object", "source_topic": "bikes", "source_partition": 1, "source_offset": 3}
+    ]
 
 
 def test_bike_hourly_breaks_a_tie_on_time_by_the_higher_count() -> None:
@@ -269,3 +272,13 @@ def test_a_count_with_anything_after_it_is_bad_as_in_java(count: str) -> None:
 def test_invalid_utf8_is_replaced_as_the_engines_decode_it() -> None:
     reason, fields = bike_event_reject_reason(bike(stt_nm="x").replace(b'"x"', b'"\xffx"'))
     assert reason is None and fields["stt_nm"] == "\ufffdx"
+
+
+def test_numbers_read_as_text_as_the_jvm_prints_them() -> None:
+    """JSON_VALUE and get_json_object hand a double to Double.toString; the oracle must see the same text."""
+    assert [java_double_text(x) for x in (30.0, 0.002, 36.120099999999994, 9999999.0)] == [
+        "30.0", "0.002", "36.120099999999994", "9999999.0",
+    ]  # fmt: skip
+    assert [java_double_text(x) for x in (1e-5, -2.5e-4, 1e7, 12345678.5, 1e16)] == [
+        "1.0E-5", "-2.5E-4", "1.0E7", "1.23456785E7", "1.0E16",
+    ]  # fmt: skip

@@ -116,6 +116,8 @@ def test_oracle_counts_by_action_and_lists_rejects() -> None:
         {"action": "admit", "event_count": 2},
         {"action": "discharge", "event_count": 1},
     ]
-    assert rejected.to_dict("records") == [{"reason": "empty field: action", "source_partition": 0, "source_offset": 2}]
+    assert rejected.to_dict("records") == [
+        {"reason": "empty field: action", "source_topic": "patient_events", "source_partition": 0, "source_offset": 2}
+    ]
     empty_counts, _ = patient_action_counts([])
     assert list(empty_counts.columns) == ["action", "event_count"]

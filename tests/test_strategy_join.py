@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from producers import strategy_join as producer
-from streamlab import engines
+from streamlab import engines, runner, workloads
 from streamlab.cliargs import EVENT_TIME_FORMAT
+from streamlab.errors import LabError
 from streamlab.kafka_admin import Record
 from streamlab.oracles import (
     strategy_output_reject_reason,
@@ -19,6 +21,7 @@ from streamlab.oracles import (
     strategy_reject_reason,
     strategy_result,
 )
+from streamlab.settings import Settings
 
 START = datetime(2025, 4, 21, 23, 50, 0)
 SPAN_S = 1800
@@ -176,3 +179,27 @@ class FakeJob(engines.RunningJob):
 )
 def test_a_pipeline_reports_a_stage_that_ended_badly(states: tuple[str, str], expected: str) -> None:
     assert engines.Pipeline([FakeJob(state) for state in states]).status() == expected
+
+
+def test_the_producer_refuses_more_records_than_it_has_room_for() -> None:
+    producer.check_room(18_000, keys=20, span_s=1800)  # the defaults' limit
+    with pytest.raises(LabError, match="raise --keys or --span-minutes"):
+        producer.check_room(18_001, keys=20, span_s=1800)
+
+
+def test_two_producer_runs_in_one_topic_are_named_not_taken_for_engine_errors() -> None:
+    records = as_records(produced(50))
+    with pytest.raises(LabError, match="produce into fresh topics"):
+        strategy_outputs(records + records)
+
+
+def test_a_stage_that_starts_over_makes_the_next_one_start_over_too(tmp_path: Path) -> None:
+    workload = workloads.get("strategy-join")
+    strategies, join = workload.stages()
+    stages = runner.stages_of(Settings(workload.name, engine="spark", checkpoint_dir=tmp_path), (strategies, join))
+    for stage in stages:
+        (stage.settings.resolved_checkpoint_dir / "offsets").mkdir(parents=True)
+    runner.forget_later_stages(stages[0].settings, workload, strategies)
+    assert (tmp_path / "strategies" / "offsets").is_dir() and not (tmp_path / "join").exists()
+    runner.forget_later_stages(stages[1].settings, workload, join)  # nothing comes after the join
+    assert (tmp_path / "strategies" / "offsets").is_dir()

@@ -51,6 +51,6 @@ def read_letters(bootstrap: str, topic: str) -> pd.DataFrame:
 
 def same_rejects(letters: pd.DataFrame, expected: pd.DataFrame) -> bool:
     """The engine's dead letters and the oracle's rejects hold the same records, by position and reason."""
-    by_position = ["source_partition", "source_offset", "reason"]
+    by_position = ["source_topic", "source_partition", "source_offset", "reason"]
     engine = letters.reindex(columns=by_position).sort_values(by_position, ignore_index=True)
     return bool(engine.equals(expected[by_position].sort_values(by_position, ignore_index=True)))
