@@ -117,13 +117,13 @@ class Stage:
 def stages_of(settings: Settings, jobs: tuple[Job, ...]) -> list[Stage]:
     """The settings of each job: its name (checkpoints, consumer group) and, where the user named one
     checkpoint folder for several jobs, a folder of its own below it."""
-    shared = settings.checkpoint_dir if len(jobs) > 1 else None
-    return [
-        Stage(
-            job, settings.with_(job=job.name, checkpoint_dir=shared / job.name if shared else settings.checkpoint_dir)
-        )
-        for job in jobs
-    ]
+    stages = []
+    for job in jobs:
+        checkpoint_dir = settings.checkpoint_dir
+        if checkpoint_dir is not None and len(jobs) > 1:
+            checkpoint_dir = checkpoint_dir / job.name
+        stages.append(Stage(job, settings.with_(job=job.name, checkpoint_dir=checkpoint_dir)))
+    return stages
 
 
 def start_stages(workload: Workload, stages: list[Stage], fresh: bool = False) -> RunningJob:
