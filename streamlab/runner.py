@@ -97,6 +97,7 @@ def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = Fa
     if fresh or job.batch or not can_resume(settings, job):
         clear_outputs(settings, job, dead_letters=fresh)
         forget_later_stages(settings, workload, job)
+    remember_topics(settings)
     ensure_topics(settings, workload)
     with display.console.status(f"starting the {settings.engine} job {workload.name}/{job.name} ..."):
         return job_module.run(settings)
@@ -133,11 +134,7 @@ def start_stages(workload: Workload, stages: list[Stage], fresh: bool = False) -
     try:
         for index, stage in enumerate(stages):
             if index:
-                before = stages[index - 1]
-                with display.console.status(
-                    f"waiting for {before.job.name} to catch up before {stage.job.name} starts"
-                ):
-                    kafka_admin.wait_until(before.running.caught_up, STAGE_CATCH_UP_S, f"{before.job.name} to catch up")
+                _wait_for_catch_up(stages[index - 1], stage)
             stage.running = start_job(stage.settings, workload, stage.job, fresh=fresh)
     except BaseException:
         for stage in stages:
@@ -147,6 +144,20 @@ def start_stages(workload: Workload, stages: list[Stage], fresh: bool = False) -
     if len(stages) == 1:
         return stages[0].running
     return Pipeline([stage.running for stage in stages])
+
+
+def _wait_for_catch_up(before: Stage, after: Stage) -> None:
+    """Until `before` has read its backlog; if it ends instead (it failed), its error."""
+    running = before.running
+
+    def caught_up_or_ended() -> bool:
+        return running.status() not in ACTIVE_STATES or running.caught_up()
+
+    with display.console.status(f"waiting for {before.job.name} to catch up before {after.job.name} starts"):
+        kafka_admin.wait_until(caught_up_or_ended, STAGE_CATCH_UP_S, f"{before.job.name} to catch up")
+    if running.status() not in ACTIVE_STATES:
+        running.wait()  # raises the stage's own error
+        raise LabError(f"{before.job.name} stopped before {after.job.name} could start")
 
 
 def forget_later_stages(settings: Settings, workload: Workload, job: Job) -> None:
@@ -170,9 +181,34 @@ def can_resume(settings: Settings, job: Job) -> bool:
     to the checkpoint that wrote them: a run that starts over would add a second copy. Flink's local
     runs never restore a checkpoint, and a new Spark checkpoint numbers its batches from 0 again.
     An upsert topic needs no care: rewriting a key's latest value changes nothing."""
+    if not checkpoint_matches_topics(settings):
+        return False
     if job.result.kind == UPSERT_TOPIC:
         return True
     return settings.engine == "spark" and any(settings.resolved_checkpoint_dir.glob("*/offsets/*"))
+
+
+CHECKPOINT_TOPICS = "streamlab-topics.json"  # which cluster and topics a checkpoint folder has read
+
+
+def checkpoint_matches_topics(settings: Settings) -> bool:
+    """A checkpoint holds offsets into the topics it read: a run over other topics (another
+    --topic-prefix, another cluster) cannot resume from it, whatever the folder is called."""
+    folder = settings.resolved_checkpoint_dir
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return True  # nothing to resume from: nothing to contradict
+    marker = folder / CHECKPOINT_TOPICS  # a checkpoint without one is of unknown topics: start over
+    return marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == _topics_read(settings)
+
+
+def remember_topics(settings: Settings) -> None:
+    folder = settings.resolved_checkpoint_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / CHECKPOINT_TOPICS).write_text(json.dumps(_topics_read(settings), sort_keys=True), encoding="utf-8")
+
+
+def _topics_read(settings: Settings) -> dict[str, Any]:
+    return {"bootstrap_servers": settings.bootstrap_servers, "topics": dict(sorted(settings.topics.items()))}
 
 
 def clear_outputs(settings: Settings, job: Job, dead_letters: bool = False) -> None:

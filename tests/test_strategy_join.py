@@ -203,3 +203,15 @@ def test_a_stage_that_starts_over_makes_the_next_one_start_over_too(tmp_path: Pa
     assert (tmp_path / "strategies" / "offsets").is_dir() and not (tmp_path / "join").exists()
     runner.forget_later_stages(stages[1].settings, workload, join)  # nothing comes after the join
     assert (tmp_path / "strategies" / "offsets").is_dir()
+
+
+def test_a_checkpoint_is_resumed_only_over_the_topics_it_read(tmp_path: Path) -> None:
+    workload = workloads.get("strategy-join")
+    settings = Settings(workload.name, engine="spark", checkpoint_dir=tmp_path, topics=workload.topic_names("a_"))
+    assert runner.checkpoint_matches_topics(settings)  # no checkpoint yet: nothing to contradict
+    (tmp_path / "offsets").mkdir()
+    assert not runner.checkpoint_matches_topics(settings)  # a checkpoint of unknown topics: start over
+    runner.remember_topics(settings)
+    assert runner.checkpoint_matches_topics(settings)
+    assert not runner.checkpoint_matches_topics(settings.with_(topics=workload.topic_names("b_")))
+    assert not runner.checkpoint_matches_topics(settings.with_(bootstrap_servers="elsewhere:9092"))

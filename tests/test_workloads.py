@@ -82,15 +82,18 @@ def test_count_lines_counts_a_last_line_without_newline(tmp_path) -> None:  # no
 
 
 def test_only_a_spark_run_with_a_checkpoint_resumes_file_results(tmp_path) -> None:  # noqa: ANN001
-    from streamlab.runner import can_resume
+    from streamlab.runner import can_resume, remember_topics
 
     bike, behavior = workloads.get("bike-rentals"), workloads.get("behavior-stats")
     spark = Settings("bike-rentals", engine="spark", job="hourly", checkpoint_dir=tmp_path / "hourly")
     assert not can_resume(spark, bike.job())  # no checkpoint yet: batch ids start again at 0
     (tmp_path / "hourly" / "hourly" / "offsets").mkdir(parents=True)
     (tmp_path / "hourly" / "hourly" / "offsets" / "0").write_text("v1")
+    assert not can_resume(spark, bike.job())  # a checkpoint of unknown topics (older than the marker)
+    remember_topics(spark)  # what start_job writes when the job starts
     assert can_resume(spark, bike.job())
     assert not can_resume(spark.with_(engine="flink"), bike.job())  # Flink's local runs never restore
     derive = spark.with_(job="derive", checkpoint_dir=tmp_path / "derive")
     assert not can_resume(derive, bike.job("derive"))  # its own checkpoint folder is still empty
-    assert can_resume(Settings("behavior-stats", engine="flink"), behavior.job())  # upserts converge
+    upserts = Settings("behavior-stats", engine="flink", job="stats", checkpoint_dir=tmp_path / "stats")
+    assert can_resume(upserts, behavior.job())  # upserts converge
