@@ -129,8 +129,8 @@ def stages_of(settings: Settings, jobs: tuple[Job, ...]) -> list[Stage]:
 
 def start_stages(workload: Workload, stages: list[Stage], fresh: bool = False) -> RunningJob:
     """Start the jobs of a pipeline at once, as a stream: each after the one before it has read its
-    backlog, so a join does not start from an empty side while the other side is full (Spark's
-    watermark would move on the full side alone and drop the other side's records as late)."""
+    backlog, so a join does not hold the whole backlog of one side in state while the other side is
+    still being written (both engines hold the watermark at the slower input, so nothing is lost)."""
     try:
         for index, stage in enumerate(stages):
             if index:
