@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from streamlab import cluster, display, jars, kafka_admin, results, runner, workloads
-from streamlab.cliargs import positive_int
+from streamlab.cliargs import key_value, positive_int
 from streamlab.engines import RunningJob
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
@@ -90,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--parallelism", type=positive_int, default=1,
         help="Flink parallelism = Spark local cores = shuffle partitions (default 1)",
     )  # fmt: skip
+    run.add_argument(
+        "--conf", type=key_value, action="append", default=[], metavar="KEY=VALUE",
+        help="engine configuration, e.g. execution.buffer-timeout.interval=5ms (Flink), spark.sql.shuffle.partitions=4",
+    )  # fmt: skip
+    run.add_argument(
+        "--trigger", default="", metavar="KIND=DURATION",
+        help="Spark only: processingTime=500ms, or realTime='10 seconds' (stateless queries); default: back to back",
+    )  # fmt: skip
     _topic_flags(run)
     _file_flags(run)
     _common(run)
@@ -123,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("versions", help="the Java, Kafka, Flink and Spark versions this checkout runs")
+    _bench_parser(commands)
 
     explain = commands.add_parser("explain", help="print the engine's plan for a workload's job")
     explain.add_argument("engine", choices=ENGINES)
@@ -131,6 +139,25 @@ def build_parser() -> argparse.ArgumentParser:
     _file_flags(explain)
     _common(explain)
     return parser
+
+
+def _bench_parser(commands: argparse._SubParsersAction) -> None:
+    bench = commands.add_parser(
+        "bench",
+        help="latency and throughput of Flink and Spark on one Kafka cluster (see benchmarks/)",
+        description="`bench` runs a profile and writes benchmarks/results/<time>/{results.json,report.md}; "
+        "`bench compare A B` prints two result sets side by side; `bench report DIR` redraws a report.",
+    )
+    bench.add_argument("action", nargs="?", default="run", choices=("run", "compare", "report"))
+    bench.add_argument("folders", nargs="*", type=Path, metavar="DIR", help="result folders (compare, report)")
+    bench.add_argument(
+        "--profile",
+        default="short",
+        choices=("tiny", "short", "full"),
+        help="short (default, under 15 minutes on 2 cores), full (about an hour), tiny (the test)",
+    )
+    bench.add_argument("--out", type=Path, metavar="DIR", help="where results go (default benchmarks/results/TIME)")
+    _common(bench)
 
 
 def _cluster_parser(commands: argparse._SubParsersAction) -> None:
@@ -193,6 +220,8 @@ def settings_from(args: argparse.Namespace, workload: Workload, engine: str | No
         start_from=getattr(args, "start_from", "earliest"),
         bounded=getattr(args, "bounded", False),
         parallelism=getattr(args, "parallelism", 1),
+        engine_conf=dict(getattr(args, "conf", [])),
+        spark_trigger=getattr(args, "trigger", ""),
     )
 
 
@@ -431,36 +460,34 @@ def cmd_explain(args: argparse.Namespace) -> None:
 
 
 def cmd_versions(args: argparse.Namespace) -> None:
-    from importlib.metadata import version
+    from streamlab import versions
 
-    java = subprocess.run([cluster.java_executable(), "-version"], capture_output=True, text=True).stderr
-    rows = [
-        {"component": "Java", "version": java.splitlines()[0] if java else "?"},
-        {"component": "Python", "version": sys.version.split()[0]},
-        {"component": "Apache Kafka broker", "version": jars.artifact_version("kafka", "kafka_2.13")},
-        {"component": "Apache Flink (apache-flink)", "version": version("apache-flink")},
-        {
-            "component": "flink-sql-connector-kafka",
-            "version": jars.artifact_version("flink", "flink-sql-connector-kafka"),
-        },
-        {
-            "component": "flink-parquet / hadoop-client-api",
-            "version": f"{jars.artifact_version('flink', 'flink-parquet')} / "
-            f"{jars.artifact_version('flink', 'hadoop-client-api')}",
-        },
-        {"component": "Apache Spark (pyspark)", "version": version("pyspark")},
-        {
-            "component": "spark-sql-kafka-0-10_2.13",
-            "version": jars.artifact_version("spark", "spark-sql-kafka-0-10_2.13"),
-        },
-        {
-            "component": "Kafka clients: Flink / Spark / Python",
-            "version": f"{jars.artifact_version('flink', 'kafka-clients', shaded_in='flink-sql-connector-kafka')} / "
-            f"{jars.artifact_version('spark', 'kafka-clients')} / kafka-python {version('kafka-python')}, "
-            f"confluent-kafka {version('confluent-kafka')}",
-        },
-    ]
-    display.show(rows, title="versions")
+    display.show([{"component": k, "version": v} for k, v in versions.components().items()], title="versions")
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    from benchmarks import compare, harness, report
+    from benchmarks.profiles import PROFILES
+
+    wanted = {"run": 0, "compare": 2, "report": 1}[args.action]
+    if len(args.folders) != wanted:
+        raise LabError(f"`bench {args.action}` takes {wanted} result folder(s), not {len(args.folders)}")
+    if args.action == "compare":
+        table, title = compare.compare(*args.folders)
+        display.show(table, title=title, caption="B/A above 1: B is faster (events/s) or slower (p99 ms)")
+        return
+    if args.action == "report":
+        display.console.print(f"wrote {report.write(args.folders[0])}")
+        return
+    for module in ("kafka", "flink", "spark"):  # a missing jar: "run make setup" before anything starts
+        jars.verify(module)
+    bootstrap = args.bootstrap_servers or bootstrap_from_env(None)
+    if not args.bootstrap_servers and bootstrap == EMBEDDED.bootstrap_servers(1):
+        bootstrap = cluster.up(EMBEDDED, cluster.recorded_brokers(EMBEDDED) or 1)
+    folder = harness.bench(PROFILES[args.profile], bootstrap, args.out)
+    written = report.write(folder)
+    display.console.print(harness.summary(folder))
+    display.console.print(f"wrote {folder / 'results.json'} and {written}")
 
 
 HANDLERS = {
@@ -472,6 +499,7 @@ HANDLERS = {
     "check": cmd_check,
     "explain": cmd_explain,
     "versions": cmd_versions,
+    "bench": cmd_bench,
 }
 
 

@@ -67,3 +67,11 @@ def add_schedule_arguments(parser: argparse.ArgumentParser, span_minutes: float,
 def schedule_start(options: argparse.Namespace) -> datetime:
     """--start, or the span ending now."""
     return options.start or (datetime.now().replace(microsecond=0) - timedelta(minutes=options.span_minutes))
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """A --conf flag: KEY=VALUE (the value may contain '=' and spaces)."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, not {text!r}")
+    return key.strip(), value.strip()

@@ -220,10 +220,15 @@ def _cluster_id(layout: ClusterLayout) -> str:
     try:
         return json.loads(layout.state_file.read_text())["cluster_id"]
     except (OSError, ValueError, KeyError):
-        # Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding
+        # Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. One in 64 of those
+        # starts with "-", which `kafka-storage format -t ID` takes for an option ("expected one
+        # argument"): Kafka's own Uuid.randomUuid() draws again in that case, and so does this
         import base64
 
-        return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        while True:
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            if not cluster_id.startswith("-"):
+                return cluster_id
 
 
 def _start_node(layout: ClusterLayout, node_id: int, brokers: int, cluster_id: str) -> subprocess.Popen:

@@ -53,6 +53,8 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
         # the upsert-kafka sink flushes on every checkpoint; without one, only its producer's linger
         config.set("execution.checkpointing.interval", FLINK_CHECKPOINT_INTERVAL)
         config.set("execution.checkpointing.dir", settings.resolved_checkpoint_dir.as_uri())
+    for key, value in settings.engine_conf.items():  # `run --conf`, e.g. execution.buffer-timeout.interval
+        config.set(key, value)
     return table_env
 
 
@@ -68,7 +70,7 @@ def spark_session(settings: Settings) -> SparkSession:
     from pyspark.sql import SparkSession
 
     parallelism = str(settings.parallelism)
-    session = (
+    builder = (
         SparkSession.builder.appName(f"streamlab-{settings.workload}")
         .master(f"local[{parallelism}]")
         .config("spark.jars", connector_jars)
@@ -84,10 +86,15 @@ def spark_session(settings: Settings) -> SparkSession:
         .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
         # 100 by default; the late rows a query dropped are summed from these (SparkJob.dropped_by_watermark)
         .config("spark.sql.streaming.numRecentProgressUpdates", str(PROGRESS_KEPT))
-        .getOrCreate()
     )
-    # getOrCreate hands back an existing session unchanged; the per-run setting must still apply
+    for key, value in settings.engine_conf.items():  # `run --conf`
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    # getOrCreate hands back an existing session unchanged; the per-run SQL settings must still apply
     session.conf.set("spark.sql.shuffle.partitions", parallelism)
+    for key, value in settings.engine_conf.items():
+        if key.startswith("spark.sql."):
+            session.conf.set(key, value)
     return session
 
 
@@ -111,8 +118,14 @@ def spark_kafka_source(spark: SparkSession, settings: Settings, topics: str | Se
 
 def spark_trigger(writer: DataStreamWriter, settings: Settings) -> DataStreamWriter:
     """availableNow for bounded runs: what the topic holds at start (in as many micro-batches as
-    needed), then stop; otherwise the next micro-batch starts as soon as the last one is done."""
-    return writer.trigger(availableNow=True) if settings.bounded else writer.trigger(processingTime="0 seconds")
+    needed), then stop; otherwise `--trigger` if given, else the next micro-batch starts as soon as
+    the last one is done."""
+    if settings.bounded:
+        return writer.trigger(availableNow=True)
+    if settings.spark_trigger:
+        kind, duration = settings.trigger_parts()
+        return writer.trigger(**{kind: duration})
+    return writer.trigger(processingTime="0 seconds")
 
 
 def spark_kafka_sink(

@@ -26,12 +26,14 @@ class TopicSpec:
     name: str
     partitions: int = 3
     compacted: bool = False
+    log_append_time: bool = False  # the broker stamps each record with the time it appended it
 
     def configs(self) -> dict[str, str]:
-        if not self.compacted:
-            return {}
-        # small dirty ratio so that a lab run actually sees compaction happen
-        return {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"}
+        configs = {"message.timestamp.type": "LogAppendTime"} if self.log_append_time else {}
+        if self.compacted:
+            # small dirty ratio so that a lab run actually sees compaction happen
+            configs.update({"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"})
+        return configs
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,28 @@ def behavior_stats(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
 REJECT_COLUMNS = ["reason", "source_topic", "source_partition", "source_offset"]  # as the dead letters name them
 
 
+# ---- passthrough: sql/passthrough/query.sql over behavior-stats's parse, in Python ----------------
+
+PURCHASE_INTENTS = ("add_to_cart", "purchase")  # the behaviours query.sql keeps
+INTENT_COLUMNS = ["source_partition", "source_offset", "user_id", "item_id", "category", "behavior", "ts"]
+
+
+def purchase_intents(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(one row per valid add_to_cart or purchase event, rejected records with reasons). Valid and rejected
+    by behavior-stats's rules (behavior_reject_reason), so the rejects are behavior_stats'; ts as sent."""
+    intents, rejected = [], []
+    for record in records:
+        reason, fields = behavior_reject_reason(record.value)
+        if reason:
+            rejected.append(_rejected(record, reason))
+        elif fields["behavior"] in PURCHASE_INTENTS:
+            _, event = _json_object(record.value)
+            ids = {name: _json_text(event.get(name)) for name in ("user_id", "item_id")}
+            intents.append({"source_partition": record.partition, "source_offset": record.offset, **ids, **fields})
+    table = pd.DataFrame(intents, columns=INTENT_COLUMNS)
+    return table.sort_values(INTENT_COLUMNS[:2], ignore_index=True), pd.DataFrame(rejected, columns=REJECT_COLUMNS)
+
+
 def _rejected(record: Record, reason: str) -> dict[str, Any]:
     return {"reason": reason, "source_topic": record.topic, "source_partition": record.partition,
             "source_offset": record.offset}  # fmt: skip

@@ -13,6 +13,10 @@ from streamlab.paths import RUN_DIR
 DEFAULT_BOOTSTRAP = "localhost:9092"
 ENGINES = ("flink", "spark")
 START_POSITIONS = ("earliest", "latest")
+# Spark's unbounded triggers: processingTime (a micro-batch every interval, 0 = back to back) and
+# realTime (Spark 4.1+: long-running tasks, records flow through as they arrive; stateless queries only
+# before Spark 4.3; its duration is how often it checkpoints, not a latency target)
+SPARK_TRIGGERS = ("processingTime", "realTime")
 
 # the topic roles most workloads have; a workload may declare others (see streamlab.workloads)
 INPUT, OUTPUT, DEAD_LETTERS = "input", "output", "dead_letters"
@@ -38,6 +42,9 @@ class Settings:
     bounded: bool = False
     parallelism: int = 1
     partitions: int = 3
+    # extra engine configuration (`run --conf KEY=VALUE`): Flink configuration keys or Spark conf keys
+    engine_conf: Mapping[str, str] = field(default_factory=dict)
+    spark_trigger: str = ""  # `run --trigger KIND=DURATION` on Spark; "" = micro-batches back to back
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -46,6 +53,18 @@ class Settings:
             raise LabError(f"--from must be earliest or latest, not {self.start_from!r}")
         if self.parallelism < 1 or self.partitions < 1:
             raise LabError("--parallelism and --partitions must be at least 1")
+        if self.spark_trigger:
+            self.trigger_parts()  # a bad --trigger is reported before any engine starts
+
+    def trigger_parts(self) -> tuple[str, str]:
+        """("processingTime", "500 ms") from "processingTime=500 ms"; an error naming the choices otherwise."""
+        kind, _, duration = self.spark_trigger.partition("=")
+        if self.engine != "spark":
+            raise LabError("--trigger is a Spark setting; Flink streams record by record (see --conf for its knobs)")
+        if kind not in SPARK_TRIGGERS or not duration.strip():
+            choices = " or ".join(f"{name}=DURATION" for name in SPARK_TRIGGERS)
+            raise LabError(f"--trigger must be {choices} (e.g. realTime='10 seconds'), not {self.spark_trigger!r}")
+        return kind, duration.strip()
 
     def topic(self, role: str) -> str:
         """The topic this run uses for a role; an error naming the role if the workload has none."""

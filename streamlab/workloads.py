@@ -133,8 +133,16 @@ class Workload:
         return {topic.role: overrides.get(topic.role) or f"{prefix}{topic.default}" for topic in self.topics}
 
     def topic_specs(self, settings: Settings) -> list[kafka_admin.TopicSpec]:
+        """The topics to create; a job's result topics are stamped by the broker (LogAppendTime), so a
+        result record's timestamp says when it became readable: `streamlab bench` measures latency by it."""
+        results = {role for job in self.jobs for role in job.result.roles if job.result.is_topic}
         return [
-            kafka_admin.TopicSpec(settings.topic(topic.role), settings.partitions, compacted=topic.compacted)
+            kafka_admin.TopicSpec(
+                settings.topic(topic.role),
+                settings.partitions,
+                compacted=topic.compacted,
+                log_append_time=topic.role in results,
+            )
             for topic in self.topics
         ]
 
@@ -366,6 +374,35 @@ WORKLOADS: dict[str, Workload] = {
                 ),
             ),
             demo_args=("--rate", "50"),
+        ),
+        Workload(
+            "passthrough",
+            "user events -> parse, keep purchase intents, project -> append topic (stateless)",
+            producer_module="behavior_stats",
+            topics=(
+                Topic(INPUT, "passthrough_events"),
+                Topic(OUTPUT, "purchase_intents"),
+                Topic(DEAD_LETTERS, "passthrough_events_dlq"),
+            ),
+            jobs=(
+                Job(
+                    "intents",
+                    "passthrough",
+                    "valid add_to_cart and purchase events, projected, keyed by user_id; no state",
+                    reads=INPUT,
+                    result=ResultSpec(
+                        APPEND_TOPIC,
+                        key_columns=("source_partition", "source_offset"),
+                        value_columns=("user_id", "item_id", "category", "behavior", "ts"),
+                        not_one_to_one="only purchase intents are kept: a click or a view makes no record",
+                        rank_by=("source_offset",),  # the newest records of each partition first
+                        shown=("ts", "user_id", "item_id", "category", "behavior", "source_partition", "source_offset"),
+                    ),
+                    rejects=DEAD_LETTERS,
+                    oracle="purchase_intents",
+                ),
+            ),
+            demo_args=("--count", "1000", "--rate", "10", "--bad-every", "50"),
         ),
     )
 }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from streamlab import kafka_admin, workloads
+from streamlab import display, kafka_admin, workloads
 from streamlab.cli import main
 from streamlab.errors import LabError
 
@@ -108,6 +108,29 @@ def test_each_workload_has_its_own_producer_flags(capsys: pytest.CaptureFixture[
 
 
 @pytest.mark.usefixtures("kafka_must_not_be_called")
+def test_a_workload_sharing_a_producer_takes_its_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    """passthrough reads behavior-stats' events: the same producer, so the same flags and nothing else."""
+    assert exit_code(["produce", "passthrough", "--count", "-1", "--bootstrap-servers", UNREACHABLE]) == 2
+    assert "must not be negative" in capsys.readouterr().err
+    assert exit_code(["produce", "passthrough", "--stations", "3"]) == 2
+    assert "unrecognized arguments: --stations 3" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("kafka_must_not_be_called")
+def test_workloads_lists_every_built_job_with_what_it_reads_and_writes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(display.console, "width", 400)  # no cell wrapped: names stay whole
+    assert main(["workloads"]) == 0
+    listing = " ".join(capsys.readouterr().out.split())
+    for workload in workloads.WORKLOADS.values():
+        assert workload.name in listing
+        for job in workload.jobs:
+            assert job.name in listing
+    assert "passthrough_events" in listing and "purchase_intents" in listing
+
+
+@pytest.mark.usefixtures("kafka_must_not_be_called")
 def test_an_unknown_job_is_named_with_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "spark", "bike-rentals", "--job", "nope", "--bootstrap-servers", UNREACHABLE]) == 2
     assert "bike-rentals has no job 'nope': choose one of hourly, derive" in capsys.readouterr().out
@@ -178,3 +201,12 @@ def test_other_commands_on_a_not_built_workload_say_not_built_yet(
 ) -> None:
     assert main([*argv, "--bootstrap-servers", UNREACHABLE]) == 2
     assert "not built yet" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("kafka_must_not_be_called")
+def test_engine_configuration_flags_are_checked_before_anything_starts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert exit_code(["run", "spark", "behavior-stats", "--conf", "no-equals-sign"]) == 2
+    assert "expected KEY=VALUE" in capsys.readouterr().err
+    assert main(["run", "flink", "behavior-stats", "--trigger", "realTime=5 seconds",
+                 "--bootstrap-servers", UNREACHABLE]) == 2  # fmt: skip
+    assert "--trigger is a Spark setting" in capsys.readouterr().out

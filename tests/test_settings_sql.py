@@ -36,6 +36,9 @@ def job_settings(**changes: object) -> Settings:
         ({"start_from": "middle"}, "--from must be earliest or latest"),
         ({"parallelism": 0}, "at least 1"),
         ({"partitions": 0}, "at least 1"),
+        ({"spark_trigger": "realTime=5 seconds"}, "--trigger is a Spark setting"),
+        ({"engine": "spark", "spark_trigger": "continuous=1 second"}, "processingTime=DURATION or realTime=DURATION"),
+        ({"engine": "spark", "spark_trigger": "realTime="}, "realTime=DURATION"),
     ],
 )
 def test_invalid_settings_raise_lab_error(changes: dict[str, object], message: str) -> None:
@@ -178,3 +181,25 @@ def test_load_text_keeps_a_fragment_verbatim() -> None:
     assert pattern.count("),(") == 4  # five fields
     assert re.fullmatch(pattern, 'P1,"home, garden",1.5,2,2024-01-01')
     assert "\\" not in pattern  # Spark string literals would unescape a backslash
+
+
+def test_a_spark_trigger_splits_into_kind_and_duration() -> None:
+    settings = Settings(workload=WORKLOAD, engine="spark", spark_trigger="processingTime=100 milliseconds")
+    assert settings.trigger_parts() == ("processingTime", "100 milliseconds")
+
+
+def test_result_topics_are_stamped_by_the_broker_and_inputs_are_not() -> None:
+    """`streamlab bench` reads a result's latency from its LogAppendTime; inputs keep the producer's time."""
+    workload = workloads.get("strategy-join")
+    specs = {spec.name: spec for spec in workload.topic_specs(base_settings_for(workload))}
+    assert specs["C_output"].configs() == {"message.timestamp.type": "LogAppendTime"}
+    assert specs["D_input_ready"].configs()["message.timestamp.type"] == "LogAppendTime"
+    assert specs["C_input"].configs() == {}
+    stats = workloads.get(WORKLOAD)
+    compacted = {spec.name: spec for spec in stats.topic_specs(base_settings_for(stats))}["behavior_stats"]
+    assert compacted.configs()["cleanup.policy"] == "compact"
+    assert compacted.configs()["message.timestamp.type"] == "LogAppendTime"
+
+
+def base_settings_for(workload: workloads.Workload) -> Settings:
+    return Settings(workload=workload.name, topics=workload.topic_names())

@@ -16,6 +16,7 @@ JOBS = [(w, j) for w in BUILT for j in w.jobs]
 def test_names_are_the_ones_used_everywhere() -> None:
     assert list(workloads.WORKLOADS) == [
         "behavior-stats", "bike-rentals", "sales-batch", "windowed-messages", "strategy-join", "patient-events",
+        "passthrough",
     ]  # fmt: skip
 
 

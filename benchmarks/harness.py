@@ -1,0 +1,177 @@
+"""`streamlab bench`: plan the runs of a profile, run them one at a time (one engine on the machine at a
+time), show which run, how far and about how long is left, and keep results.json up to date after
+every run, so an interrupted benchmark still leaves what it measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+from rich.table import Table
+
+from benchmarks import runs
+from benchmarks.profiles import CHECKPOINT_INTERVAL, DEFAULTS, DELIVERY, PARALLELISM, VARIANTS, Profile
+from streamlab import display, versions
+from streamlab.errors import LabError
+
+RESULTS_DIR = Path("benchmarks") / "results"
+ENGINE_START_S = 15  # a rough engine start-up, for the time-left estimate only
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    run: Callable[[runs.Context], list[dict]]
+    estimate_s: float
+
+
+def plan(profile: Profile) -> list[Step]:
+    """Every run of the profile, ceiling first, in the order they run."""
+    steps = []
+    for rep in range(1, profile.repetitions + 1):
+        steps.append(Step(f"ceiling: Kafka perf tools (rep {rep})", lambda c, r=rep: runs.ceiling_kafka(c, r), 10))
+        steps.append(Step(f"ceiling: JVM relay (rep {rep})", lambda c, r=rep: runs.ceiling_relay(c, r), 10))
+    drain_s = ENGINE_START_S + profile.drain_events / 40_000
+    for workload in profile.workloads:
+        for label in DEFAULTS:
+            variant = VARIANTS[label]
+            for rep in range(1, profile.repetitions + 1):
+                steps.append(Step(
+                    f"drain {profile.drain_events:,} events: {label} {workload} (rep {rep})",
+                    lambda c, w=workload, v=variant, r=rep: runs.drain(c, w, v, r), drain_s,
+                ))  # fmt: skip
+    steps.extend(_live_steps(profile))
+    return steps
+
+
+def _live_steps(profile: Profile) -> list[Step]:
+    phase_s = profile.warmup_s + profile.measure_s + runs.PHASE_PAUSE_S + 1
+    steps = []
+    for workload in profile.workloads:
+        for label in profile.variants:
+            variant = VARIANTS[label]
+            default = label in DEFAULTS
+            rates = profile.latency_rates if default else profile.variant_rates
+            repetitions = profile.repetitions if default else (profile.variant_repetitions or profile.repetitions)
+            if not rates or workload in variant.inapplicable:
+                continue
+            if workload in variant.unsupported:
+                reason = variant.unsupported[workload]
+                steps.append(Step(f"latency: {label} {workload} (not supported)",
+                                  lambda c, w=workload, v=variant, why=reason: [runs.unsupported("latency", v, w, why)],
+                                  0))  # fmt: skip
+                continue
+            for rep in range(1, repetitions + 1):
+                steps.append(Step(
+                    f"latency at {', '.join(f'{r:,}' for r in rates)} ev/s: {label} {workload} (rep {rep})",
+                    lambda c, w=workload, v=variant, r=rep, rs=rates: runs.live(c, w, v, r, rs),
+                    ENGINE_START_S + len(rates) * phase_s,
+                ))  # fmt: skip
+            if default and profile.sustainable_rates:
+                steps.append(Step(
+                    f"sustainable: {label} {workload}",
+                    lambda c, w=workload, v=variant: runs.live(c, w, v, 1, profile.sustainable_rates, "sustainable"),
+                    ENGINE_START_S + len(profile.sustainable_rates) * (phase_s + profile.sustainable_step_s),
+                ))  # fmt: skip
+    return steps
+
+
+def skipped(profile: Profile) -> list[dict]:
+    """Variants left out of a workload on purpose, and why (kept in results.json and the report)."""
+    return [
+        {"variant": label, "workload": workload, "reason": VARIANTS[label].inapplicable[workload]}
+        for workload in profile.workloads
+        for label in profile.variants
+        if workload in VARIANTS[label].inapplicable
+    ]
+
+
+def machine() -> dict:
+    memory = psutil.virtual_memory().total / 2**30
+    return {"cpus": os.cpu_count(), "memory_gib": round(memory, 1), "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine()}  # fmt: skip
+
+
+def conditions(profile: Profile) -> dict:
+    return {
+        "parallelism": PARALLELISM,
+        "topic_partitions": PARALLELISM,
+        "spark_local_cores": PARALLELISM,
+        "spark_shuffle_partitions": PARALLELISM,
+        "delivery_guarantee": DELIVERY,
+        "flink_checkpoint_interval": CHECKPOINT_INTERVAL,
+        "spark_checkpoint": "every micro-batch (offsets and commits logs); real-time mode every 10 s",
+        "latency": "output record's LogAppendTime - newest event time it includes (scheduled send time)",
+        "one_engine_at_a_time": True,
+        "profile": asdict(profile),
+        "variants": {label: asdict(variant) for label, variant in VARIANTS.items() if label in profile.variants},
+    }
+
+
+def bench(profile: Profile, bootstrap: str, out_dir: Path | None = None) -> Path:
+    """Run the profile; returns the folder holding results.json (and, after `report`, report.md)."""
+    started = datetime.now(UTC)
+    out_dir = out_dir or RESULTS_DIR / started.strftime("%Y%m%d-%H%M%S")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": None,
+        "bootstrap_servers": bootstrap,
+        "machine": machine(),
+        "versions": versions.components(),
+        "conditions": conditions(profile),
+        "skipped": skipped(profile),
+        "failures": [],
+        "runs": [],
+    }
+    context = runs.Context(profile, bootstrap, out_dir, started.strftime("%H%M%S"))
+    steps = plan(profile)
+    display.console.print(f"benchmark profile [bold]{profile.name}[/]: {len(steps)} runs, results in {out_dir}")
+    _run_steps(steps, context, results, out_dir / "results.json")
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    _save(results, out_dir / "results.json")
+    return out_dir
+
+
+def _run_steps(steps: list[Step], context: runs.Context, results: dict, results_file: Path) -> None:
+    planned = sum(step.estimate_s for step in steps)
+    spent_planned, began = 0.0, time.monotonic()
+    for number, step in enumerate(steps, start=1):
+        elapsed = time.monotonic() - began
+        # the plan's estimate of what is left, scaled by how the estimates have fared so far
+        pace = elapsed / spent_planned if spent_planned else 1.0
+        left_min = (planned - spent_planned) * pace / 60
+        display.console.print(f"[{number}/{len(steps)}] {step.label}  (about {left_min:.0f} min left)")
+        with display.console.status(f"{step.label} ..."):
+            try:
+                results["runs"].extend(step.run(context))
+            except LabError as error:  # one failed run is recorded; the benchmark goes on
+                results["failures"].append({"run": step.label, "error": str(error)})
+                display.console.print(f"[red]  failed:[/] {error}", highlight=False)
+        spent_planned += step.estimate_s
+        _save(results, results_file)
+
+
+def _save(results: dict, path: Path) -> None:
+    path.write_text(json.dumps(results, indent=1, default=float) + "\n")
+
+
+def summary(folder: Path) -> Table:
+    """The medians per measurement as one table for the terminal (report.md has the details)."""
+    from benchmarks.report import fmt, grouped, load, median
+
+    rows = []
+    for (kind, workload, engine, variant, rate), measured in sorted(grouped(load(folder)).items(), key=str):
+        rows.append({
+            "kind": kind, "workload": workload, "engine": f"{engine}/{variant}", "rate": fmt(rate) if rate else "",
+            "events/s": fmt(median(measured, "events_per_s")), "p99 ms": fmt(median(measured, "latency_ms", "p99")),
+            "cores": fmt(median(measured, "cpu_cores_used"), 2), "runs": len(measured),
+        })  # fmt: skip
+    return display.table(rows, title=f"medians of the valid runs ({folder})")

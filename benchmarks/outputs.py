@@ -1,0 +1,65 @@
+"""Was a benchmark run right? Its output, read back with librdkafka (a million upserts in seconds,
+where kafka-python would take longer than the engine did), against what the generator sent."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from confluent_kafka import Consumer, TopicPartition
+
+from benchmarks.events import INTENTS
+from streamlab import kafka_admin
+
+READ_TIMEOUT_S = 120
+
+
+def topic_records(bootstrap: str, topics: list[str]) -> int:
+    """Records ever written to the topics (sum of end offsets): what a run wrote, without reading it."""
+    return sum(sum(kafka_admin.end_offsets(bootstrap, topic).values()) for topic in topics)
+
+
+def latest_values(bootstrap: str, topic: str) -> dict[bytes, bytes]:
+    """The newest value per key over the whole topic (tombstones remove the key)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"streamlab-bench-check-{time.time_ns()}",
+                         "enable.auto.commit": False, "log_level": 3})  # fmt: skip
+    try:
+        ends = kafka_admin.end_offsets(bootstrap, topic)
+        consumer.assign([TopicPartition(topic, partition, 0) for partition in ends])
+        left = {partition: end for partition, end in ends.items() if end > 0}
+        latest: dict[bytes, bytes] = {}
+        deadline = time.monotonic() + READ_TIMEOUT_S
+        while left and time.monotonic() < deadline:
+            for message in consumer.consume(num_messages=10_000, timeout=0.5):
+                if message.error():
+                    continue
+                if message.value() is None:
+                    latest.pop(message.key(), None)
+                else:
+                    latest[message.key()] = message.value()
+                if message.offset() + 1 >= left.get(message.partition(), 0):
+                    left.pop(message.partition(), None)
+        return latest
+    finally:
+        consumer.close()
+
+
+def check_counts(bootstrap: str, topic: str, expected: dict) -> str:
+    """behavior-stats: the final count of every (category, behavior) equals the events sent; '' if so."""
+    found = {}
+    for value in latest_values(bootstrap, topic).values():
+        row = json.loads(value)
+        found[f"{row['category']}|{row['behavior']}"] = row["behavior_count"]
+    wrong = {key: (found.get(key), count) for key, count in expected["counts"].items() if found.get(key) != count}
+    return f"{len(wrong)} of {len(expected['counts'])} counts differ, e.g. {next(iter(wrong.items()))}" if wrong else ""
+
+
+def check_intents(bootstrap: str, topic: str, expected: dict) -> str:
+    """passthrough: one output record per add_to_cart or purchase event sent (at least once: never fewer)."""
+    written = topic_records(bootstrap, [topic])
+    if written < expected["intents"]:
+        return f"{written:,} records for {expected['intents']:,} {' or '.join(INTENTS)} events"
+    return ""
+
+
+CHECKS = {"behavior-stats": check_counts, "passthrough": check_intents}

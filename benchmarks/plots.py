@@ -1,0 +1,121 @@
+"""The report's pictures (matplotlib, no display needed): percentiles per engine and rate, latency over
+time, throughput against latency, CPU and memory of each engine's process tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
+
+from benchmarks.profiles import DEFAULTS  # noqa: E402
+
+PERCENTILES = ("p50", "p99", "p999")
+
+
+def draw_all(results: dict, groups: dict, folder: Path) -> list[str]:
+    """Draw every picture there is data for; returns the file names written."""
+    drawn = []
+    for name, draw in (
+        ("latency_percentiles.png", percentiles),
+        ("latency_over_time.png", over_time),
+        ("throughput_vs_latency.png", throughput_latency),
+        ("resources.png", resources),
+    ):
+        figure = draw(results, groups)
+        if figure is not None:
+            figure.savefig(folder / name, dpi=110, bbox_inches="tight")
+            plt.close(figure)
+            drawn.append(name)
+    return drawn
+
+
+def _latency_keys(groups: dict) -> list[tuple]:
+    return sorted((key for key in groups if key[0] == "latency"), key=lambda k: (k[1], k[4], k[2], k[3]))
+
+
+def percentiles(results: dict, groups: dict) -> plt.Figure | None:
+    from benchmarks.report import median
+
+    keys = _latency_keys(groups)
+    if not keys:
+        return None
+    panels = sorted({(key[1], key[4]) for key in keys})
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4), squeeze=False)
+    for axis, (workload, rate) in zip(axes[0], panels, strict=True):
+        here = [key for key in keys if key[1] == workload and key[4] == rate]
+        width = 0.8 / len(PERCENTILES)
+        for offset, name in enumerate(PERCENTILES):
+            values = [median(groups[key], "latency_ms", name) or 0 for key in here]
+            axis.bar([i + offset * width for i in range(len(here))], values, width, label=name)
+        axis.set_xticks([i + width for i in range(len(here))], [f"{k[2]}\n{k[3]}" for k in here], fontsize=7)
+        axis.set_yscale("log")
+        axis.set_title(f"{workload} at {rate:,}/s", fontsize=9)
+        axis.set_ylabel("ms")
+    axes[0][0].legend(fontsize=7)
+    figure.suptitle("event-time latency percentiles (median of repetitions)")
+    return figure
+
+
+def over_time(results: dict, groups: dict) -> plt.Figure | None:
+    runs = [run for run in results["runs"] if run["kind"] == "latency" and run.get("latency_over_time")
+            and f"{run['engine']}/{run['variant']}" in DEFAULTS and run["repetition"] == 1]  # fmt: skip
+    if not runs:
+        return None
+    workloads = sorted({run["workload"] for run in runs})
+    figure, axes = plt.subplots(len(workloads), 1, figsize=(9, 3.2 * len(workloads)), squeeze=False)
+    for axis, workload in zip(axes[:, 0], workloads, strict=True):
+        for run in sorted((r for r in runs if r["workload"] == workload), key=lambda r: (r["engine"], r["rate"])):
+            series = run["latency_over_time"]
+            axis.plot([p["second"] for p in series], [p["p99"] for p in series],
+                      label=f"{run['engine']} {run['rate']:,}/s", marker=".")  # fmt: skip
+        axis.set_yscale("log")
+        axis.set_title(f"{workload}: p99 of each second (default variants, first repetition)", fontsize=9)
+        axis.set_xlabel("second of the phase (after warm-up)")
+        axis.set_ylabel("p99 ms")
+        axis.legend(fontsize=7, ncol=2)
+    return figure
+
+
+def throughput_latency(results: dict, groups: dict) -> plt.Figure | None:
+    from benchmarks.report import median
+
+    keys = _latency_keys(groups)
+    if not keys:
+        return None
+    workloads = sorted({key[1] for key in keys})
+    figure, axes = plt.subplots(1, len(workloads), figsize=(5.5 * len(workloads), 4), squeeze=False)
+    for axis, workload in zip(axes[0], workloads, strict=True):
+        for variant in sorted({(key[2], key[3]) for key in keys if key[1] == workload}):
+            points = sorted(key for key in keys if key[1] == workload and (key[2], key[3]) == variant)
+            rates = [key[4] for key in points]
+            axis.plot(rates, [median(groups[key], "latency_ms", "p99") for key in points], marker="o",
+                      label="/".join(variant))  # fmt: skip
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("input events/s")
+        axis.set_ylabel("p99 latency ms")
+        axis.set_title(workload, fontsize=9)
+        axis.legend(fontsize=7)
+    return figure
+
+
+def resources(results: dict, groups: dict) -> plt.Figure | None:
+    runs = [run for run in results["runs"] if run.get("resources") and run["repetition"] == 1
+            and f"{run['engine']}/{run['variant']}" in DEFAULTS]  # fmt: skip
+    if not runs:
+        return None
+    figure, (cores, memory) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    for run in runs:
+        series = run["resources"]
+        label = f"{run['engine']} {run['workload']}"
+        cores.plot([p["t"] for p in series], [p["cores"] for p in series], label=label)
+        memory.plot([p["t"] for p in series], [p["rss_mb"] for p in series], label=label)
+    cores.set_ylabel("CPU cores")
+    cores.set_title("engine process tree during the latency runs (start-up, probes, then each rate)", fontsize=9)
+    memory.set_ylabel("RSS MB")
+    memory.set_xlabel("seconds since the engine process started")
+    cores.legend(fontsize=7)
+    return figure

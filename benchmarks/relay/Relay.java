@@ -1,0 +1,121 @@
+// The ceiling for `streamlab bench`: a plain consume-parse-produce relay, no engine.
+// It does what the passthrough workload does (parse the JSON event, keep add_to_cart and purchase,
+// write the projected record) with the same Kafka client library the engines use, one consumer per
+// thread over its share of the partitions and one shared producer (acks=all, as the engines write).
+// Run in Java's source-file mode, so the lab needs no build step for it:
+//   java -cp <jars/kafka/lib/*> benchmarks/relay/Relay.java BOOTSTRAP INPUT OUTPUT THREADS
+// It reads INPUT from its first offset to the end offsets present at start, then prints one JSON line:
+//   {"read": N, "written": M, "seconds": S}   (S from the first poll to the last acknowledged record)
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+public class Relay {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Set<String> KEPT = Set.of("add_to_cart", "purchase");
+    static final String[] FIELDS = {"user_id", "item_id", "category", "behavior", "ts"};
+
+    public static void main(String[] args) throws Exception {
+        String bootstrap = args[0], input = args[1], output = args[2];
+        int threads = Integer.parseInt(args[3]);
+        Properties producing = new Properties();
+        producing.put("bootstrap.servers", bootstrap);
+        producing.put("acks", "all");
+        producing.put("linger.ms", "5");
+        producing.put("key.serializer", ByteArraySerializer.class.getName());
+        producing.put("value.serializer", ByteArraySerializer.class.getName());
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producing);
+        List<TopicPartition> partitions = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> probe = consumer(bootstrap)) {
+            for (PartitionInfo info : probe.partitionsFor(input)) {
+                partitions.add(new TopicPartition(input, info.partition()));
+            }
+        }
+        AtomicLong read = new AtomicLong(), written = new AtomicLong();
+        List<Thread> workers = new ArrayList<>();
+        long started = System.nanoTime();
+        for (int index = 0; index < threads; index++) {
+            List<TopicPartition> share = new ArrayList<>();
+            for (int p = index; p < partitions.size(); p += threads) {
+                share.add(partitions.get(p));
+            }
+            Thread worker = new Thread(() -> relay(bootstrap, share, output, producer, read, written));
+            workers.add(worker);
+            worker.start();
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        producer.flush();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        producer.close();
+        System.out.printf("{\"read\": %d, \"written\": %d, \"seconds\": %.3f}%n", read.get(), written.get(), seconds);
+    }
+
+    static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+        Properties consuming = new Properties();
+        consuming.put("bootstrap.servers", bootstrap);
+        consuming.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        consuming.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        consuming.put("enable.auto.commit", "false");
+        consuming.put("max.poll.records", "5000");
+        return new KafkaConsumer<>(consuming);
+    }
+
+    static void relay(String bootstrap, List<TopicPartition> share, String output,
+                      KafkaProducer<byte[], byte[]> producer, AtomicLong read, AtomicLong written) {
+        if (share.isEmpty()) {
+            return;
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
+            consumer.assign(share);
+            consumer.seekToBeginning(share);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(share);
+            while (share.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    read.incrementAndGet();
+                    byte[] projected = project(record);
+                    if (projected != null) {
+                        producer.send(new ProducerRecord<>(output, record.key(), projected));
+                        written.incrementAndGet();
+                    }
+                }
+            }
+        }
+    }
+
+    // the passthrough workload's rule: a JSON object with category, behavior and ts, behavior kept
+    static byte[] project(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            JsonNode event = JSON.readTree(record.value());
+            if (event == null || !event.isObject() || !event.path("category").isTextual()
+                    || !event.path("ts").isTextual() || !KEPT.contains(event.path("behavior").asText())) {
+                return null;
+            }
+            ObjectNode out = JSON.createObjectNode();
+            for (String field : FIELDS) {
+                out.set(field, event.get(field));
+            }
+            out.put("source_partition", record.partition());
+            out.put("source_offset", record.offset());
+            return JSON.writeValueAsBytes(out);
+        } catch (java.io.IOException malformed) {
+            return null;
+        }
+    }
+}

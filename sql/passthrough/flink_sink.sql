@@ -1,0 +1,23 @@
+-- passthrough sink, Flink DDL: an append-only Kafka table of purchase intents, keyed by user_id.
+-- Concept: a plain 'kafka' sink, not upsert-kafka: the query is insert-only, so every row is a new
+-- record and no primary key is needed. The Kafka key is user_id as raw UTF-8 bytes ('key.format' =
+-- 'raw' over 'key.fields'), the key the producer used, so an intent lands in the partition number its
+-- event came from; the value is the JSON of every column, user_id included ('value.fields-include' =
+-- 'ALL'), nulls written as null. Spark's twin (spark_routed.sql) writes the same key and value bytes.
+CREATE TEMPORARY TABLE purchase_intents (
+    user_id STRING,
+    item_id STRING,
+    category STRING,
+    behavior STRING,
+    ts STRING,
+    source_partition INT,
+    source_offset BIGINT
+) WITH (
+    'connector' = 'kafka',
+    'topic' = '${OUTPUT_TOPIC}',
+    'properties.bootstrap.servers' = '${BOOTSTRAP_SERVERS}',
+    'key.format' = 'raw',
+    'key.fields' = 'user_id',
+    'value.format' = 'json',
+    'value.fields-include' = 'ALL'
+)

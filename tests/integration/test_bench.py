@@ -1,0 +1,46 @@
+"""`streamlab bench --profile tiny` end to end on the real broker: every kind of run, both engines, and
+results.json with the fields the report and `bench compare` read. It asserts no speed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.integration.commands import one_line, streamlab, succeeded
+
+pytestmark = pytest.mark.integration
+
+RUN_FIELDS = {"engine", "variant", "workload", "kind", "rate", "events", "seconds", "events_per_s", "latency_ms",
+              "cpu_cores_used", "rss_mb", "valid"}  # fmt: skip
+PERCENTILES = {"p50", "p95", "p99", "p999", "max"}
+
+
+def test_the_tiny_profile_measures_both_engines_and_writes_the_report(kafka_bootstrap: str, tmp_path: Path) -> None:
+    folder = tmp_path / "tiny"
+    shown = succeeded(
+        streamlab("bench", "--profile", "tiny", "--out", str(folder), "--bootstrap-servers", kafka_bootstrap,
+                  timeout_s=600)
+    )  # fmt: skip
+    assert "[6/6]" in shown and "medians of the valid runs" in one_line(shown)
+    results = json.loads((folder / "results.json").read_text())
+    assert results["failures"] == [] and results["finished"]
+    assert results["conditions"]["parallelism"] == results["conditions"]["topic_partitions"] == 2
+    assert "Apache Kafka broker" in results["versions"]
+    for run in results["runs"]:
+        assert set(run) >= RUN_FIELDS, run
+        assert run["valid"], run
+    kinds = {(run["kind"], run["engine"]) for run in results["runs"]}
+    assert {("ceiling", "kafka"), ("ceiling", "relay")} <= kinds
+    assert {("drain", "flink"), ("drain", "spark"), ("latency", "flink"), ("latency", "spark")} <= kinds
+    for run in results["runs"]:
+        if run["kind"] == "latency":
+            assert set(run["latency_ms"]) == PERCENTILES
+            assert run["output_records"] > 0 and run["harness_cores"] is not None
+        if run["kind"] == "drain":  # checked against what was sent: every count right
+            assert run["events"] == 20_000 and run["notes"] == ""
+    report = (folder / "report.md").read_text()
+    assert "## Targets" in report and (folder / "latency_percentiles.png").is_file()
+    compared = succeeded(streamlab("bench", "compare", str(folder), str(folder)))
+    assert "1.00" in compared

@@ -1,0 +1,174 @@
+"""The benchmark's arithmetic on synthetic data: latency, percentiles, the "fell behind" rule, the
+growth rule, the event text, the report's medians and targets, and `bench compare`. No engine, no broker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import compare, harness, latency, report, runs
+from benchmarks.collector import EventTimes
+from benchmarks.events import Expected, TimeText, event_value, templates
+from benchmarks.latency import Samples
+from benchmarks.profiles import PROFILES, VARIANTS
+
+
+def test_latency_is_append_time_minus_the_newest_event_time() -> None:
+    samples = Samples(np.array([1_100, 1_250, 2_000]), np.array([1_000, 1_200, 1_000]))
+    assert list(samples.latency_ms) == [100, 50, 1_000]
+
+
+def test_percentiles_come_from_the_histogram_within_its_precision() -> None:
+    values = np.arange(1, 10_001)  # 1..10,000 ms, one each
+    figures = latency.percentiles(latency.histogram(values))
+    assert figures["p50"] == pytest.approx(5_000, rel=1e-3)
+    assert figures["p99"] == pytest.approx(9_900, rel=1e-3)
+    assert figures["p999"] == pytest.approx(9_990, rel=1e-3)
+    assert figures["max"] == pytest.approx(10_000, rel=1e-3)
+    assert latency.percentiles(latency.histogram([])) == {}
+
+
+def test_a_zero_and_a_negative_latency_count_as_zero() -> None:
+    """The broker's clock is the generator's: a result cannot precede its event by more than rounding."""
+    figures = latency.percentiles(latency.histogram([-1, 0, 0.4]))
+    assert figures["max"] == 0
+
+
+def test_warm_up_is_left_out_by_event_time() -> None:
+    samples = Samples(np.array([150, 1_150, 2_150]), np.array([100, 1_100, 2_100]))
+    measured = samples.between(1_000, 2_000)
+    assert list(measured.event_ms) == [1_100]
+
+
+def test_latency_over_time_is_per_second_of_event_time() -> None:
+    events = np.array([0, 500, 1_000, 1_999])
+    samples = Samples(events + np.array([10, 20, 100, 300]), events)
+    series = latency.per_second(samples, origin_ms=0)
+    assert [(point["second"], point["count"], point["max"]) for point in series] == [(0, 2, 20), (1, 2, 300)]
+
+
+def test_the_generator_fell_behind_when_more_than_one_percent_left_late() -> None:
+    on_time = np.full(1_000, 1.0)
+    assert not latency.fell_behind(on_time)
+    a_few_late = on_time.copy()
+    a_few_late[:10] = 500  # 1 %: still within the rule
+    assert not latency.fell_behind(a_few_late)
+    too_many = on_time.copy()
+    too_many[:11] = latency.BEHIND_MS + 1
+    assert latency.fell_behind(too_many)
+
+
+def test_latency_that_keeps_growing_is_told_from_a_steady_one() -> None:
+    events = np.arange(0, 9_000, 10)
+    steady = Samples(events + 50, events)
+    assert not latency.keeps_growing(steady, 0, 9_000)
+    growing = Samples(events + 50 + events // 10, events)  # a backlog: +100 ms per second
+    assert latency.keeps_growing(growing, 0, 9_000)
+    assert latency.keeps_growing(Samples(events[:10], events[:10]), 0, 9_000)  # nothing at the end
+
+
+def test_event_text_is_the_producers_json_with_the_scheduled_time() -> None:
+    pool = templates(seed=1)
+    value = json.loads(event_value(pool[0], TimeText()(1_764_088_801_123)))
+    assert value["ts"] == "2025-11-25 16:40:01.123"
+    assert set(value) == {"user_id", "item_id", "category", "behavior", "ts"}
+    assert EventTimes()(value["ts"].encode()) == 1_764_088_801_123
+
+
+def test_expected_counts_follow_the_events() -> None:
+    expected = Expected()
+    for template in templates(seed=3)[:100]:
+        expected.add(template)
+    summary = expected.as_json()
+    assert summary["events"] == 100 == sum(summary["counts"].values())
+    assert summary["intents"] == sum(n for key, n in summary["counts"].items() if key.split("|")[1] in
+                                     ("add_to_cart", "purchase"))  # fmt: skip
+
+
+def test_every_profile_plans_both_engines_and_records_what_it_leaves_out() -> None:
+    for profile in PROFILES.values():
+        labels = [step.label for step in harness.plan(profile)]
+        assert any("flink/default" in label for label in labels) and any("spark/default" in label for label in labels)
+        assert labels[0].startswith("ceiling")
+    short = PROFILES["short"]
+    assert {"variant": "flink/mini-batch", "workload": "passthrough", "reason": VARIANTS[
+        "flink/mini-batch"].inapplicable["passthrough"]} in harness.skipped(short)  # fmt: skip
+    assert any("spark/real-time behavior-stats (not supported)" in step.label for step in harness.plan(short))
+
+
+def _results(drain_speed: float, p99: float) -> dict:
+    def record(kind: str, engine: str, variant: str, workload: str, **figures: object) -> dict:
+        return runs.run_record(kind, engine, variant, workload, 1, **figures)
+
+    return {
+        "started": "2026-11-25T00:00:00+00:00",
+        "finished": "2026-11-25T00:10:00+00:00",
+        "bootstrap_servers": "localhost:9092",
+        "machine": {"cpus": 2, "memory_gib": 24, "platform": "test"},
+        "versions": {"Python": "3.11"},
+        "conditions": {
+            **harness.conditions(PROFILES["tiny"]),
+        },
+        "skipped": [],
+        "failures": [],
+        "runs": [
+            record("ceiling", "relay", "jvm-relay", "passthrough", events_per_s=100_000.0),
+            record("drain", "flink", "default", "behavior-stats", events_per_s=drain_speed, seconds=1.0, events=10),
+            record("drain", "flink", "default", "behavior-stats", events_per_s=drain_speed * 3, seconds=1.0, events=10),
+            record("drain", "flink", "default", "behavior-stats", events_per_s=1.0, valid=False, notes="wrong"),
+            record(
+                "latency",
+                "flink",
+                "default",
+                "behavior-stats",
+                rate=5_000,
+                events_per_s=5_000.0,
+                latency_ms={"p50": 10.0, "p95": 20.0, "p99": p99, "p999": p99, "max": p99},
+                harness_cores=0.1,
+            ),
+            runs.unsupported("latency", VARIANTS["spark/real-time"], "behavior-stats", "stateless only"),
+        ],  # fmt: skip
+    }
+
+
+def test_the_report_takes_medians_of_valid_runs_and_judges_the_targets(tmp_path: Path) -> None:
+    results = _results(drain_speed=40_000, p99=80)
+    groups = report.grouped(results)
+    drains = groups[("drain", "behavior-stats", "flink", "default", None)]
+    assert len(drains) == 2 and report.median(drains, "events_per_s") == 80_000  # the invalid run left out
+    lines = "\n".join(report.targets(results, groups))
+    assert "Flink behavior-stats p99 <= 100 ms at 5,000/s: 80 ms, **holds**" in lines
+    assert "drain >= 50% of the relay: 80 %, **holds**" in lines
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    text = report.write(tmp_path).read_text()
+    assert "**not supported**: stateless only" in text and "invalid run" in text
+    assert (tmp_path / "latency_percentiles.png").is_file()
+
+
+def test_a_missed_target_says_by_how_much() -> None:
+    results = _results(drain_speed=10_000, p99=180)
+    lines = "\n".join(report.targets(results, report.grouped(results)))
+    assert "180 ms, **missed** by 80 ms" in lines
+    assert "20 %, **missed** by 30 %" in lines
+
+
+def test_compare_puts_two_result_sets_side_by_side_with_ratios(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "results.json").write_text(json.dumps(_results(drain_speed=10_000, p99=100)))
+    (tmp_path / "b" / "results.json").write_text(json.dumps(_results(drain_speed=20_000, p99=50)))
+    rows, _title = compare.compare(tmp_path / "a", tmp_path / "b")
+    by_kind = {(row["kind"], row["engine"]): row for row in rows}
+    assert by_kind[("drain", "flink/default")]["B/A"] == "2.00"
+    assert by_kind[("latency", "flink/default")]["B/A"] == "0.50"
+
+
+def test_bench_flags_that_do_not_fit_fail_with_one_message(capsys: pytest.CaptureFixture[str]) -> None:
+    from streamlab import cli
+
+    assert cli.main(["bench", "compare", "only-one"]) == 2
+    assert "takes 2 result folder(s), not 1" in capsys.readouterr().out
+    assert cli.main(["bench", "report"]) == 2
