@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
                 emit("finished", status=running.status())
             else:
                 sys.stdin.read()  # the harness closes stdin when the measurement is over
-                emit("stopping")
+                emit("stopping", time_breakdown=running.time_breakdown())
         finally:
             running.stop()
     emit("stopped")

@@ -9,7 +9,7 @@ import os
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,15 +25,26 @@ RESULTS_DIR = Path("benchmarks") / "results"
 ENGINE_START_S = 15  # a rough engine start-up, for the time-left estimate only
 
 
+KINDS = ("ceiling", "drain", "latency", "sustainable")
+
+
 @dataclass(frozen=True)
 class Step:
     label: str
     run: Callable[[runs.Context], list[dict]]
     estimate_s: float
 
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in KINDS if self.label.startswith(kind))
 
-def plan(profile: Profile) -> list[Step]:
-    """Every run of the profile, ceiling first, in the order they run."""
+
+def plan(profile: Profile, only: tuple[str, ...] = ()) -> list[Step]:
+    """Every run of the profile (or of the kinds in `only`), ceiling first, in the order they run."""
+    return [step for step in _all_steps(profile) if not only or step.kind in only]
+
+
+def _all_steps(profile: Profile) -> list[Step]:
     steps = []
     for rep in range(1, profile.repetitions + 1):
         steps.append(Step(f"ceiling: Kafka perf tools (rep {rep})", lambda c, r=rep: runs.ceiling_kafka(c, r), 10))
@@ -83,6 +94,15 @@ def _live_steps(profile: Profile) -> list[Step]:
     return steps
 
 
+def adjusted(profile: Profile, events: int | None = None, repetitions: int | None = None) -> Profile:
+    """The profile with `bench --events N` (drain and ceiling runs) and `--repetitions N` applied."""
+    if events:
+        profile = replace(profile, drain_events=events, ceiling_events=events)
+    if repetitions:
+        profile = replace(profile, repetitions=repetitions, variant_repetitions=repetitions)
+    return profile
+
+
 def skipped(profile: Profile) -> list[dict]:
     """Variants left out of a workload on purpose, and why (kept in results.json and the report)."""
     return [
@@ -115,10 +135,10 @@ def conditions(profile: Profile) -> dict:
     }
 
 
-def bench(profile: Profile, bootstrap: str, out_dir: Path | None = None) -> Path:
+def bench(profile: Profile, bootstrap: str, out_dir: Path | None = None, only: tuple[str, ...] = ()) -> Path:
     """Run the profile; returns the folder holding results.json (and, after `report`, report.md)."""
     started = datetime.now(UTC)
-    out_dir = out_dir or RESULTS_DIR / started.strftime("%Y%m%d-%H%M%S")
+    out_dir = (out_dir or RESULTS_DIR / started.strftime("%Y%m%d-%H%M%S")).absolute()
     out_dir.mkdir(parents=True, exist_ok=True)
     results = {
         "started": started.isoformat(timespec="seconds"),
@@ -126,13 +146,13 @@ def bench(profile: Profile, bootstrap: str, out_dir: Path | None = None) -> Path
         "bootstrap_servers": bootstrap,
         "machine": machine(),
         "versions": versions.components(),
-        "conditions": conditions(profile),
+        "conditions": {**conditions(profile), "only": list(only)},
         "skipped": skipped(profile),
         "failures": [],
         "runs": [],
     }
     context = runs.Context(profile, bootstrap, out_dir, started.strftime("%H%M%S"))
-    steps = plan(profile)
+    steps = plan(profile, only)
     display.console.print(f"benchmark profile [bold]{profile.name}[/]: {len(steps)} runs, results in {out_dir}")
     _run_steps(steps, context, results, out_dir / "results.json")
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -37,26 +37,35 @@ def _latency_keys(groups: dict) -> list[tuple]:
 
 
 def percentiles(results: dict, groups: dict) -> plt.Figure | None:
-    from benchmarks.report import median
 
     keys = _latency_keys(groups)
     if not keys:
         return None
-    panels = sorted({(key[1], key[4]) for key in keys})
-    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4), squeeze=False)
-    for axis, (workload, rate) in zip(axes[0], panels, strict=True):
-        here = [key for key in keys if key[1] == workload and key[4] == rate]
-        width = 0.8 / len(PERCENTILES)
-        for offset, name in enumerate(PERCENTILES):
-            values = [median(groups[key], "latency_ms", name) or 0 for key in here]
-            axis.bar([i + offset * width for i in range(len(here))], values, width, label=name)
-        axis.set_xticks([i + width for i in range(len(here))], [f"{k[2]}\n{k[3]}" for k in here], fontsize=7)
-        axis.set_yscale("log")
-        axis.set_title(f"{workload} at {rate:,}/s", fontsize=9)
-        axis.set_ylabel("ms")
+    workloads = sorted({key[1] for key in keys})
+    rates = sorted({key[4] for key in keys})
+    figure, axes = plt.subplots(len(workloads), len(rates), figsize=(4.2 * len(rates), 3.6 * len(workloads)),
+                                squeeze=False, constrained_layout=True)  # fmt: skip
+    for row, workload in enumerate(workloads):
+        for column, rate in enumerate(rates):
+            _percentile_bars(axes[row][column], groups, [k for k in keys if k[1] == workload and k[4] == rate])
+            axes[row][column].set_title(f"{workload} at {rate:,}/s", fontsize=9)
     axes[0][0].legend(fontsize=7)
-    figure.suptitle("event-time latency percentiles (median of repetitions)")
+    figure.suptitle("event-time latency percentiles, ms (median of repetitions)")
     return figure
+
+
+def _percentile_bars(axis: plt.Axes, groups: dict, here: list[tuple]) -> None:
+    from benchmarks.report import median
+
+    if not here:
+        axis.set_visible(False)
+        return
+    width = 0.8 / len(PERCENTILES)
+    for offset, name in enumerate(PERCENTILES):
+        values = [median(groups[key], "latency_ms", name) or 0 for key in here]
+        axis.bar([i + offset * width for i in range(len(here))], values, width, label=name)
+    axis.set_xticks([i + width for i in range(len(here))], [f"{k[2]}\n{k[3]}" for k in here], fontsize=7)
+    axis.set_yscale("log")
 
 
 def over_time(results: dict, groups: dict) -> plt.Figure | None:
@@ -65,7 +74,8 @@ def over_time(results: dict, groups: dict) -> plt.Figure | None:
     if not runs:
         return None
     workloads = sorted({run["workload"] for run in runs})
-    figure, axes = plt.subplots(len(workloads), 1, figsize=(9, 3.2 * len(workloads)), squeeze=False)
+    figure, axes = plt.subplots(len(workloads), 1, figsize=(9, 3.4 * len(workloads)), squeeze=False,
+                                constrained_layout=True)  # fmt: skip
     for axis, workload in zip(axes[:, 0], workloads, strict=True):
         for run in sorted((r for r in runs if r["workload"] == workload), key=lambda r: (r["engine"], r["rate"])):
             series = run["latency_over_time"]
@@ -86,7 +96,8 @@ def throughput_latency(results: dict, groups: dict) -> plt.Figure | None:
     if not keys:
         return None
     workloads = sorted({key[1] for key in keys})
-    figure, axes = plt.subplots(1, len(workloads), figsize=(5.5 * len(workloads), 4), squeeze=False)
+    figure, axes = plt.subplots(1, len(workloads), figsize=(5.5 * len(workloads), 4), squeeze=False,
+                                constrained_layout=True)  # fmt: skip
     for axis, workload in zip(axes[0], workloads, strict=True):
         for variant in sorted({(key[2], key[3]) for key in keys if key[1] == workload}):
             points = sorted(key for key in keys if key[1] == workload and (key[2], key[3]) == variant)
@@ -107,7 +118,7 @@ def resources(results: dict, groups: dict) -> plt.Figure | None:
             and f"{run['engine']}/{run['variant']}" in DEFAULTS]  # fmt: skip
     if not runs:
         return None
-    figure, (cores, memory) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    figure, (cores, memory) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, constrained_layout=True)
     for run in runs:
         series = run["resources"]
         label = f"{run['engine']} {run['workload']}"

@@ -122,6 +122,26 @@ def sustainable_table(results: dict) -> str:
     return table(["workload", "engine", "highest rate that held", "p99 ms there", "steps"], rows) if rows else ""
 
 
+BATCH_PARTS = ("triggerExecution", "addBatch", "walCommit", "commitOffsets", "queryPlanning", "latestOffset",
+               "getBatch")  # fmt: skip
+
+
+def spark_time_table(results: dict) -> str:
+    """Spark's own account of a micro-batch (durationMs of its progress reports), per latency run's queries:
+    the evidence for where its latency comes from."""
+    rows, seen = [], set()
+    for run in results["runs"]:
+        key = (run["workload"], run["variant"])
+        if run["kind"] != "latency" or run["engine"] != "spark" or key in seen or not run.get("time_breakdown_ms"):
+            continue
+        seen.add(key)
+        for query, parts in sorted(run["time_breakdown_ms"].items()):
+            rows.append([run["workload"], run["variant"], query, *(fmt(parts.get(part)) for part in BATCH_PARTS),
+                         fmt(parts.get("batches"))])  # fmt: skip
+    header = ["workload", "variant", "query", *(f"{part} ms" for part in BATCH_PARTS), "batches"]
+    return table(header, rows) if rows else ""
+
+
 def not_run(results: dict) -> str:
     lines = [f"- {run['engine']}/{run['variant']} on {run['workload']}: **not supported**: {run['notes']}"
              for run in results["runs"] if run.get("supported") is False]  # fmt: skip
@@ -207,6 +227,13 @@ def write(folder: Path) -> Path:
         "Output record's append time (LogAppendTime) minus the newest event time it includes; the event time is "
         "the generator's scheduled send time.\n\n" + latency_table(results, groups),
     ]
+    spark_time = spark_time_table(results)
+    if spark_time:
+        sections.append(
+            "## Where a Spark micro-batch's time goes\n\nMedians over the micro-batches that read data, from "
+            "Spark's progress reports of one run per variant (all its rates): triggerExecution is the whole batch, "
+            "walCommit and commitOffsets its two checkpoint writes, addBatch the query and the sink.\n\n" + spark_time
+        )
     sustainable = sustainable_table(results)
     if sustainable:
         sections.append("## Sustainable throughput\n\n" + sustainable)

@@ -306,8 +306,9 @@ def live(ctx: Context, workload_name: str, variant: Variant, repetition: int, ra
                 "field": EVENT_TIME_FIELDS[workload_name], "out": str(samples_file)}  # fmt: skip
         collector = processes.collector(spec, ctx.log("collector"))
         ready_s = wait_until_ready(ctx, settings, collector, submitted)
+        measure_s = ctx.profile.sustainable_step_s if kind == "sustainable" else ctx.profile.measure_s
         for rate in rates:
-            phase = run_phase(ctx, settings, job, collector, rate)
+            phase = run_phase(ctx, settings, job, collector, rate, measure_s)
             phases.append(phase)
             if kind == "sustainable" and not phase_held(phase):
                 break
@@ -319,7 +320,9 @@ def live(ctx: Context, workload_name: str, variant: Variant, repetition: int, ra
             collector.finish()
         drop_topics(settings)
     samples = load_samples(samples_file)
-    common = {"startup_s": submitted - job.started, "ready_s": ready_s, "collector": collected}
+    stopping = next((line for _, line in job.lines if line.get("event") == "stopping"), {})
+    common = {"startup_s": submitted - job.started, "ready_s": ready_s, "collector": collected,
+              "time_breakdown_ms": stopping.get("time_breakdown", {})}  # fmt: skip
     records = [phase_record(kind, variant, workload_name, repetition, phase, samples, common) for phase in phases]
     if records:  # CPU and memory of the engine's process tree over the whole run, for the plots
         records[0]["resources"] = job.sampler.series(job.started)
@@ -347,11 +350,11 @@ def wait_until_ready(ctx: Context, settings: Settings, collector: processes.Chil
     raise LabError(f"{settings.engine} {settings.workload} wrote no result within {STARTUP_TIMEOUT_S} s of probes")
 
 
-def run_phase(ctx: Context, settings: Settings, job: processes.Child, collector: processes.Child, rate: int) -> Phase:
-    profile = ctx.profile
-    seconds = profile.warmup_s + profile.measure_s
+def run_phase(ctx: Context, settings: Settings, job: processes.Child, collector: processes.Child, rate: int,
+              measure_s: float) -> Phase:  # fmt: skip
+    seconds = ctx.profile.warmup_s + measure_s
     start_ms = (time.time() + PHASE_PAUSE_S) * 1000
-    phase = Phase(rate, start_ms, start_ms + profile.warmup_s * 1000, start_ms + seconds * 1000)
+    phase = Phase(rate, start_ms, start_ms + ctx.profile.warmup_s * 1000, start_ms + seconds * 1000)
     spec = {"bootstrap": ctx.bootstrap, "topic": settings.input_topic, "seed": SEED, "rate": rate,
             "seconds": seconds, "start_ms": start_ms}  # fmt: skip
     sender = processes.generator(spec, ctx.log(f"generator-{rate}"))
@@ -419,9 +422,16 @@ def measured_seconds(phase: Phase) -> float:
     return (phase.end_ms - phase.measure_from_ms) / 1000
 
 
+SUSTAINED_P99_FACTOR = 5  # a step held only while its p99 stayed within 5x the first step's
+
+
 def sustainable_record(variant: Variant, workload_name: str, repetition: int, steps: list[dict]) -> dict:
-    """The highest rate whose step held: valid, latency not growing."""
-    held = [step for step in steps if step["valid"] and not step["latency_growing"]]
+    """The highest rate whose step held: valid, latency not growing within the step, and p99 within
+    SUSTAINED_P99_FACTOR of the first (lowest) step's: a backlog built up early and then carried along
+    at a steady several seconds is not a rate the engine sustains."""
+    bound = SUSTAINED_P99_FACTOR * (steps[0]["latency_ms"].get("p99") or float("inf")) if steps else 0.0
+    held = [step for step in steps if step["valid"] and not step["latency_growing"]
+            and (step["latency_ms"].get("p99") or float("inf")) <= bound]  # fmt: skip
     best = max(held, key=lambda step: step["rate"]) if held else None
     tried = ", ".join(
         f"{step['rate']:,}/s {'held' if step in held else 'did not hold'}" for step in steps

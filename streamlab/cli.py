@@ -157,6 +157,12 @@ def _bench_parser(commands: argparse._SubParsersAction) -> None:
         help="short (default, under 15 minutes on 2 cores), full (about an hour), tiny (the test)",
     )
     bench.add_argument("--out", type=Path, metavar="DIR", help="where results go (default benchmarks/results/TIME)")
+    bench.add_argument(
+        "--only", action="append", default=[], choices=("ceiling", "drain", "latency", "sustainable"),
+        help="run only these kinds of run (repeatable), e.g. --profile full --only sustainable",
+    )  # fmt: skip
+    bench.add_argument("--events", type=positive_int, metavar="N", help="events per drain and ceiling run")
+    bench.add_argument("--repetitions", type=positive_int, metavar="N", help="runs of each measurement")
     _common(bench)
 
 
@@ -484,7 +490,8 @@ def cmd_bench(args: argparse.Namespace) -> None:
     bootstrap = args.bootstrap_servers or bootstrap_from_env(None)
     if not args.bootstrap_servers and bootstrap == EMBEDDED.bootstrap_servers(1):
         bootstrap = cluster.up(EMBEDDED, cluster.recorded_brokers(EMBEDDED) or 1)
-    folder = harness.bench(PROFILES[args.profile], bootstrap, args.out)
+    profile = harness.adjusted(PROFILES[args.profile], args.events, args.repetitions)
+    folder = harness.bench(profile, bootstrap, args.out, tuple(args.only))
     written = report.write(folder)
     display.console.print(harness.summary(folder))
     display.console.print(f"wrote {folder / 'results.json'} and {written}")

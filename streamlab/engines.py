@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -189,6 +190,10 @@ class RunningJob:
     def final_watermark(self) -> str:
         """The newest event-time watermark of an engine that reports it per micro-batch (Spark), else ''."""
         return ""
+
+    def time_breakdown(self) -> dict[str, dict[str, float]]:
+        """Where the time of an engine that reports it per micro-batch (Spark) goes; {} otherwise."""
+        return {}
 
 
 class FlinkJob(RunningJob):
@@ -370,6 +375,19 @@ class SparkJob(RunningJob):
         ]
         newest = max((mark for mark in marks if mark), default="")
         return newest[:19].replace("T", " ")
+
+    def time_breakdown(self) -> dict[str, dict[str, float]]:
+        """Where a micro-batch's time goes, per query: the median of each durationMs part over the
+        batches that read data (triggerExecution is the whole batch; walCommit and commitOffsets are
+        the checkpoint writes of every batch; addBatch runs the query and writes the sink)."""
+        breakdown = {}
+        for query in self._queries:
+            batches = [p.durationMs for p in query.recentProgress if p.numInputRows > 0]
+            if batches:
+                parts = sorted({part for batch in batches for part in batch})
+                medians = {part: statistics.median(batch.get(part, 0) for batch in batches) for part in parts}
+                breakdown[query.name] = {**medians, "batches": len(batches)}
+        return breakdown
 
     def drain(self) -> None:
         """Every query processes what its source holds now, then stops."""

@@ -87,8 +87,9 @@ class Settings:
 
     @property
     def resolved_checkpoint_dir(self) -> Path:
-        """Where the engine keeps its checkpoints: the flag, else one folder per engine, workload and job."""
-        return self.checkpoint_dir or RUN_DIR / "checkpoints" / self.engine / self.workload / self.job
+        """Where the engine keeps its checkpoints: the flag, else one folder per engine, workload and job.
+        Absolute, because Flink takes it as a file:// URI (a relative --checkpoint-dir failed there)."""
+        return (self.checkpoint_dir or RUN_DIR / "checkpoints" / self.engine / self.workload / self.job).absolute()
 
     def required_output_dir(self) -> Path:
         if self.output_dir is None:

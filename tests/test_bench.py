@@ -172,3 +172,43 @@ def test_bench_flags_that_do_not_fit_fail_with_one_message(capsys: pytest.Captur
     assert cli.main(["bench", "compare", "only-one"]) == 2
     assert "takes 2 result folder(s), not 1" in capsys.readouterr().out
     assert cli.main(["bench", "report"]) == 2
+
+
+JFR_PRINTED = """
+jdk.ExecutionSample {
+  startTime = 17:50:01.123
+  sampledThread = "Source: kafka (1/2)#0" (javaThreadId = 80)
+  state = "STATE_RUNNABLE"
+  stackTrace = [
+    com.fasterxml.jackson.core.json.ReaderBasedJsonParser.nextFieldName()  line: 939
+    org.apache.flink.table.runtime.functions.SqlJsonUtils.jsonValue(String, String)  line: 120
+  ]
+}
+
+jdk.ExecutionSample {
+  startTime = 17:50:01.133
+  stackTrace = [
+    java.util.HashMap.putVal(int, Object, Object, boolean, boolean)  line: 636
+    org.apache.flink.runtime.state.heap.StateTable.put(Object, Object)  line: 300
+  ]
+}
+"""
+
+
+def test_a_jfr_dump_is_read_into_stacks_and_grouped_by_what_the_engine_did() -> None:
+    from benchmarks import jfr
+
+    stacks = jfr.stacks_from(JFR_PRINTED)
+    assert [len(frames) for frames in stacks] == [2, 2]
+    assert stacks[0][0].startswith("com.fasterxml.jackson")
+    groups = jfr.groups_of(stacks)
+    assert groups["JSON parsing (JSON_VALUE, get_json_object, Jackson)"] == 1
+    assert groups["state (keyed state, state store)"] == 1  # found below the HashMap frame on top
+
+
+def test_bench_flags_adjust_a_profile_and_only_keeps_those_kinds() -> None:
+    profile = harness.adjusted(PROFILES["full"], events=1_000_000, repetitions=1)
+    assert (profile.drain_events, profile.ceiling_events, profile.repetitions) == (1_000_000, 1_000_000, 1)
+    kinds = {step.kind for step in harness.plan(profile, ("ceiling", "drain"))}
+    assert kinds == {"ceiling", "drain"}
+    assert {step.kind for step in harness.plan(PROFILES["tiny"])} == set(harness.KINDS)

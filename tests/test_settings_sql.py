@@ -203,3 +203,10 @@ def test_result_topics_are_stamped_by_the_broker_and_inputs_are_not() -> None:
 
 def base_settings_for(workload: workloads.Workload) -> Settings:
     return Settings(workload=workload.name, topics=workload.topic_names())
+
+
+def test_a_relative_checkpoint_dir_is_made_absolute() -> None:
+    """Flink takes the folder as a file:// URI, which a relative path cannot be."""
+    settings = Settings(workload=WORKLOAD, checkpoint_dir=Path("relative/checkpoints"))
+    assert settings.resolved_checkpoint_dir.is_absolute()
+    assert settings.resolved_checkpoint_dir.as_uri().endswith("relative/checkpoints")
