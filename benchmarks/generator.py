@@ -26,10 +26,10 @@ from streamlab.producing import new_producer
 MIN_SLEEP_S = 0.001
 
 
-def produce(producer: object, topic: str, key: bytes, value: bytes) -> None:
+def produce(producer: object, topic: str, key: bytes, value: bytes, delivered: object = None) -> None:
     while True:
         try:
-            producer.produce(topic, value=value, key=key)
+            producer.produce(topic, value=value, key=key, on_delivery=delivered)
             return
         except BufferError:  # librdkafka's queue is full: let it drain
             producer.poll(0.01)
@@ -60,6 +60,12 @@ def paced(spec: dict) -> dict:
     rate, start_s = float(spec["rate"]), spec["start_ms"] / 1000
     total = int(rate * spec["seconds"])
     lag_ms = np.zeros(total)
+    failed: list[str] = []
+
+    def delivered(error: object, _message: object) -> None:
+        if error is not None:
+            failed.append(str(error))
+
     cpu_before, sent, next_report = time.process_time(), 0, start_s + 1
     while sent < total:
         now = time.time()
@@ -67,8 +73,9 @@ def paced(spec: dict) -> dict:
         while sent < due:
             scheduled_ms = int((start_s + sent / rate) * 1000)
             template = pool[sent % len(pool)]
-            produce(producer, spec["topic"], template.key, event_value(template, stamp(scheduled_ms)))
-            lag_ms[sent] = now * 1000 - scheduled_ms
+            produce(producer, spec["topic"], template.key, event_value(template, stamp(scheduled_ms)), delivered)
+            # taken after the hand-over, so a wait for room in librdkafka's queue counts as lag
+            lag_ms[sent] = time.time() * 1000 - scheduled_ms
             sent += 1
         producer.poll(0)
         if now >= next_report:
@@ -79,12 +86,13 @@ def paced(spec: dict) -> dict:
             time.sleep(max(wait, MIN_SLEEP_S))
     left = producer.flush(30)
     return {
-        "sent": sent - left,
+        "sent": sent - left - len(failed),
+        "failed": len(failed) + left,
         "rate": rate,
         "seconds": spec["seconds"],
         "lag_ms": {"p50": float(np.percentile(lag_ms, 50)), "p99": float(np.percentile(lag_ms, 99)),
                    "max": float(lag_ms.max()) if total else 0.0},
-        "fell_behind": bool(fell_behind(lag_ms)) or left > 0,
+        "fell_behind": bool(fell_behind(lag_ms)) or left > 0 or bool(failed),
         "cpu_s": time.process_time() - cpu_before,
     }  # fmt: skip
 

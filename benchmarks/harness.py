@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import psutil
@@ -30,13 +31,12 @@ KINDS = ("ceiling", "drain", "latency", "sustainable")
 
 @dataclass(frozen=True)
 class Step:
+    """One run of the plan: `run(context)` returns its run records."""
+
+    kind: str  # one of KINDS
     label: str
     run: Callable[[runs.Context], list[dict]]
-    estimate_s: float
-
-    @property
-    def kind(self) -> str:
-        return next(kind for kind in KINDS if self.label.startswith(kind))
+    estimate_s: float  # for the time-left estimate only
 
 
 def plan(profile: Profile, only: tuple[str, ...] = ()) -> list[Step]:
@@ -47,17 +47,19 @@ def plan(profile: Profile, only: tuple[str, ...] = ()) -> list[Step]:
 def _all_steps(profile: Profile) -> list[Step]:
     steps = []
     for rep in range(1, profile.repetitions + 1):
-        steps.append(Step(f"ceiling: Kafka perf tools (rep {rep})", lambda c, r=rep: runs.ceiling_kafka(c, r), 10))
-        steps.append(Step(f"ceiling: JVM relay (rep {rep})", lambda c, r=rep: runs.ceiling_relay(c, r), 10))
+        steps.append(
+            Step("ceiling", f"ceiling: Kafka perf tools (rep {rep})", partial(runs.ceiling_kafka, repetition=rep), 10)
+        )
+        steps.append(
+            Step("ceiling", f"ceiling: JVM relay (rep {rep})", partial(runs.ceiling_relay, repetition=rep), 10)
+        )
     drain_s = ENGINE_START_S + profile.drain_events / 40_000
     for workload in profile.workloads:
         for label in DEFAULTS:
-            variant = VARIANTS[label]
             for rep in range(1, profile.repetitions + 1):
-                steps.append(Step(
-                    f"drain {profile.drain_events:,} events: {label} {workload} (rep {rep})",
-                    lambda c, w=workload, v=variant, r=rep: runs.drain(c, w, v, r), drain_s,
-                ))  # fmt: skip
+                what = f"drain {profile.drain_events:,} events: {label} {workload} (rep {rep})"
+                steps.append(Step("drain", what, partial(runs.drain, workload_name=workload, variant=VARIANTS[label],
+                                                         repetition=rep), drain_s))  # fmt: skip
     steps.extend(_live_steps(profile))
     return steps
 
@@ -74,23 +76,19 @@ def _live_steps(profile: Profile) -> list[Step]:
             if not rates or workload in variant.inapplicable:
                 continue
             if workload in variant.unsupported:
-                reason = variant.unsupported[workload]
-                steps.append(Step(f"latency: {label} {workload} (not supported)",
-                                  lambda c, w=workload, v=variant, why=reason: [runs.unsupported("latency", v, w, why)],
-                                  0))  # fmt: skip
+                record = runs.unsupported("latency", variant, workload, variant.unsupported[workload])
+                steps.append(Step("latency", f"latency: {label} {workload} (not supported)",
+                                  lambda _context, done=record: [done], 0))  # fmt: skip
                 continue
             for rep in range(1, repetitions + 1):
-                steps.append(Step(
-                    f"latency at {', '.join(f'{r:,}' for r in rates)} ev/s: {label} {workload} (rep {rep})",
-                    lambda c, w=workload, v=variant, r=rep, rs=rates: runs.live(c, w, v, r, rs),
-                    ENGINE_START_S + len(rates) * phase_s,
-                ))  # fmt: skip
+                what = f"latency at {', '.join(f'{r:,}' for r in rates)} ev/s: {label} {workload} (rep {rep})"
+                run = partial(runs.live, workload_name=workload, variant=variant, repetition=rep, rates=rates)
+                steps.append(Step("latency", what, run, ENGINE_START_S + len(rates) * phase_s))
             if default and profile.sustainable_rates:
-                steps.append(Step(
-                    f"sustainable: {label} {workload}",
-                    lambda c, w=workload, v=variant: runs.live(c, w, v, 1, profile.sustainable_rates, "sustainable"),
-                    ENGINE_START_S + len(profile.sustainable_rates) * (phase_s + profile.sustainable_step_s),
-                ))  # fmt: skip
+                run = partial(runs.live, workload_name=workload, variant=variant, repetition=1,
+                              rates=profile.sustainable_rates, kind="sustainable")  # fmt: skip
+                estimate = ENGINE_START_S + len(profile.sustainable_rates) * (phase_s + profile.sustainable_step_s)
+                steps.append(Step("sustainable", f"sustainable: {label} {workload}", run, estimate))
     return steps
 
 
@@ -127,6 +125,8 @@ def conditions(profile: Profile) -> dict:
         "spark_shuffle_partitions": PARALLELISM,
         "delivery_guarantee": DELIVERY,
         "flink_checkpoint_interval": CHECKPOINT_INTERVAL,
+        "drain_checkpoints": "none on Flink (a bounded job commits at its end); Spark's availableNow writes "
+        "its offsets and commits logs once per micro-batch (one batch per drain here)",
         "spark_checkpoint": "every micro-batch (offsets and commits logs); real-time mode every 10 s",
         "latency": "output record's LogAppendTime - newest event time it includes (scheduled send time)",
         "one_engine_at_a_time": True,

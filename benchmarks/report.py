@@ -24,7 +24,9 @@ def load(folder: Path) -> dict:
 
 
 def key_of(run: dict) -> Key:
-    return (run["kind"], run["workload"], run["engine"], run["variant"], run["rate"])
+    """What a run measured; a sustainable run's rate is its result, not what it measured."""
+    rate = None if run["kind"] == "sustainable" else run["rate"]
+    return (run["kind"], run["workload"], run["engine"], run["variant"], rate)
 
 
 def grouped(results: dict) -> dict[Key, list[dict]]:
@@ -103,13 +105,15 @@ def latency_table(results: dict, groups: dict[Key, list[dict]], kind: str = "lat
             continue
         percentiles = [fmt(median(runs, "latency_ms", name), 0) for name in ("p50", "p95", "p99", "p999", "max")]
         harness = median(runs, "harness_cores")
+        growing = sum(1 for run in runs if run.get("latency_growing"))
         rows.append([
-            key[1], f"{key[2]}/{key[3]}", fmt(key[4]), *percentiles, fmt(median(runs, "write_amplification"), 3),
-            fmt(median(runs, "cpu_cores_used"), 2), fmt(harness / cpus * 100, 1, " %") if harness is not None else "-",
-            str(len(runs)),
+            key[1], f"{key[2]}/{key[3]}", fmt(key[4]), *percentiles, fmt(median(runs, "output_records")),
+            fmt(median(runs, "write_amplification"), 3), fmt(median(runs, "cpu_cores_used"), 2),
+            fmt(harness / cpus * 100, 1, " %") if harness is not None else "-", f"{len(runs)}" + (
+                f" ({growing} growing)" if growing else ""),
         ])  # fmt: skip
-    header = ["workload", "engine", "events/s", "p50 ms", "p95", "p99", "p99.9", "max", "outputs per event",
-              "engine cores", "harness CPU", "runs"]  # fmt: skip
+    header = ["workload", "engine", "events/s", "p50 ms", "p95", "p99", "p99.9", "max", "samples",
+              "outputs per event", "engine cores", "harness CPU", "runs"]  # fmt: skip
     return table(header, rows)
 
 
@@ -193,11 +197,14 @@ def _target(what: str, value: float | None, limit: float, unit: str, lower_is_be
 
 
 def _harness_target(results: dict) -> str:
+    """The worst harness share among the runs at the highest rate reported (sustainable steps included)."""
     live = [run for run in results["runs"] if run["kind"] == "latency" and run["valid"]]
+    live += [step for run in results["runs"] if run["kind"] == "sustainable" for step in run.get("steps", [])
+             if step["valid"] and step.get("harness_cores") is not None]  # fmt: skip
     if not live:
         return "- harness overhead: not measured"
     top = max(run["rate"] for run in live)
-    cores = median([run for run in live if run["rate"] == top], "harness_cores") or 0.0
+    cores = max((run.get("harness_cores") or 0.0) for run in live if run["rate"] == top)
     share = cores / (results["machine"]["cpus"] or 1)
     verdict = "**holds**" if share < TARGET_HARNESS_SHARE else f"**missed** by {(share - TARGET_HARNESS_SHARE):.1%}"
     return (f"- harness (generator + collector) below {TARGET_HARNESS_SHARE:.0%} of the machine's CPU at "

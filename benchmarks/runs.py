@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,6 @@ STARTUP_TIMEOUT_S = 180  # a cold JVM, connector jars, the first checkpoint fold
 DRAIN_TIMEOUT_S = 900
 TAIL_TIMEOUT_S = 30  # after the last event is sent, how long its result may take to show
 PHASE_PAUSE_S = 1.0  # between the generator's start and its first scheduled event
-RECORD_SIZE = 125  # bytes: about the size of a behavior event, for Kafka's producer perf tool
 SEED = 7
 # the field of each workload's output value that holds the newest event time the record includes
 EVENT_TIME_FIELDS = {"behavior-stats": "last_event_ts", "passthrough": "ts"}
@@ -143,10 +143,11 @@ def ceiling_kafka(ctx: Context, repetition: int) -> list[dict]:
     topic = ctx.fresh_prefix("ceiling-kafka") + "perf"
     count = ctx.profile.ceiling_events
     kafka_admin.ensure_topics(ctx.bootstrap, [kafka_admin.TopicSpec(topic, PARALLELISM)])
+    payloads = payload_file(ctx)
     try:
         producing = processes.java(
             "org.apache.kafka.tools.ProducerPerformance",
-            ["--topic", topic, "--num-records", str(count), "--record-size", str(RECORD_SIZE), "--throughput", "-1",
+            ["--topic", topic, "--num-records", str(count), "--payload-file", str(payloads), "--throughput", "-1",
              "--command-property", f"bootstrap.servers={ctx.bootstrap}", "acks=all", "linger.ms=5"],
             ctx.log("producer-perf"), "kafka-producer-perf-test",
         )  # fmt: skip
@@ -162,6 +163,16 @@ def ceiling_kafka(ctx: Context, repetition: int) -> list[dict]:
     return [_producer_record(produced, count, repetition), _consumer_record(consumed, count, repetition)]
 
 
+def payload_file(ctx: Context) -> Path:
+    """The benchmark's own events, one per line, for the perf tool to send (it picks one at random per
+    record): the same records the engines read, not random bytes."""
+    path = ctx.out_dir / "perf-payloads.txt"
+    if not path.exists():
+        stamp = TimeText()
+        path.write_bytes(b"\n".join(event_value(t, stamp(int(time.time() * 1000))) for t in templates(SEED)))
+    return path
+
+
 @dataclass
 class ToolRun:
     text: str
@@ -171,7 +182,11 @@ class ToolRun:
 
 
 def _finished_tool(tool: processes.Child) -> ToolRun:
-    tool.process.wait(600)
+    try:
+        tool.process.wait(DRAIN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        tool.finish(timeout_s=0)
+        raise LabError(f"{tool.name} did not end within {DRAIN_TIMEOUT_S} s; {tool.tail()}") from None
     ended = time.monotonic()
     tool.finish()
     if tool.process.returncode != 0:
@@ -192,7 +207,7 @@ def _producer_record(run: ToolRun, count: int, repetition: int) -> dict:
         events=int(sent), seconds=int(sent) / float(per_s), events_per_s=float(per_s),
         latency_ms={"p50": float(p50), "p95": float(p95), "p99": float(p99), "p999": float(p999), "max": float(most)},
         cpu_cores_used=run.cores, rss_mb=run.rss_mb, valid=int(sent) == count,
-        notes=f"{RECORD_SIZE}-byte records, acks=all, linger.ms=5; latency = send to acknowledgement",
+        notes="the benchmark's events, acks=all, linger.ms=5; latency = send to acknowledgement",
     )  # fmt: skip
 
 
@@ -221,8 +236,10 @@ def ceiling_relay(ctx: Context, repetition: int) -> list[dict]:
     try:
         expected = preload(ctx, source, count)
         relay = processes.relay(ctx.bootstrap, source, target, PARALLELISM, ctx.log("relay"))
-        arrived, summary = relay.wait_for(lambda line: "read" in line, DRAIN_TIMEOUT_S, "its summary")
-        relay.finish()
+        try:
+            arrived, summary = relay.wait_for(lambda line: "read" in line, DRAIN_TIMEOUT_S, "its summary")
+        finally:
+            relay.finish()
         written = outputs.topic_records(ctx.bootstrap, [target])
     finally:
         kafka_admin.delete_topics(ctx.bootstrap, [source, target])
@@ -284,9 +301,9 @@ class Phase:
     end_ms: float  # after the last scheduled event
     generator: dict = field(default_factory=dict)
     caught_up: bool = False
-    engine_cores: float = 0.0
+    engine_cores: float | None = None
     engine_rss_mb: float = 0.0
-    harness_cores: float = 0.0
+    harness_cores: float | None = None
 
 
 def live(ctx: Context, workload_name: str, variant: Variant, repetition: int, rates: tuple[int, ...],
@@ -314,10 +331,7 @@ def live(ctx: Context, workload_name: str, variant: Variant, repetition: int, ra
                 break
     finally:
         job.finish()
-        if collector is not None:
-            collector.close_stdin()
-            collected = collector.done(60)
-            collector.finish()
+        collected = stop_collector(collector)
         drop_topics(settings)
     samples = load_samples(samples_file)
     stopping = next((line for _, line in job.lines if line.get("event") == "stopping"), {})
@@ -329,6 +343,19 @@ def live(ctx: Context, workload_name: str, variant: Variant, repetition: int, ra
     if kind == "sustainable":
         return [sustainable_record(variant, workload_name, repetition, records)]
     return records
+
+
+def stop_collector(collector: processes.Child | None) -> dict:
+    """Close the collector (it saves its samples) and return its summary; {} if it gave none."""
+    if collector is None:
+        return {}
+    collector.close_stdin()
+    try:
+        return collector.done(60)
+    except LabError:
+        return {}
+    finally:
+        collector.finish()
 
 
 def wait_until_ready(ctx: Context, settings: Settings, collector: processes.Child, submitted: float) -> float:
@@ -373,7 +400,8 @@ def run_phase(ctx: Context, settings: Settings, job: processes.Child, collector:
     window = (to_monotonic(phase.measure_from_ms), to_monotonic(phase.end_ms))
     phase.engine_cores = job.sampler.cores_between(*window)
     phase.engine_rss_mb = job.sampler.peak_rss_mb(*window)
-    phase.harness_cores = sender.sampler.cores_between(*window) + collector.sampler.cores_between(*window)
+    harness = [sender.sampler.cores_between(*window), collector.sampler.cores_between(*window)]
+    phase.harness_cores = None if None in harness else sum(harness)
     return phase
 
 
@@ -407,6 +435,9 @@ def phase_record(kind: str, variant: Variant, workload_name: str, repetition: in
         problems.append(f"the output did not reflect the last events within {TAIL_TIMEOUT_S} s")
     if not len(measured):
         problems.append("no result in the measured window")
+    early = int((measured.latency_ms < 0).sum())
+    if early:
+        problems.append(f"{early} results appended before their event time: the clocks disagree")
     return run_record(
         kind, variant.engine, variant.name, workload_name, repetition,
         rate=phase.rate, events=events, seconds=measured_seconds(phase), events_per_s=float(phase.rate),
@@ -446,7 +477,7 @@ def sustainable_record(variant: Variant, workload_name: str, repetition: int, st
     )  # fmt: skip
 
 
-STEP_FIELDS = ("rate", "valid", "latency_growing", "latency_ms", "notes")
+STEP_FIELDS = ("rate", "valid", "latency_growing", "latency_ms", "notes", "harness_cores", "output_records")
 
 
 def unsupported(kind: str, variant: Variant, workload_name: str, reason: str) -> dict:

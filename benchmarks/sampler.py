@@ -62,11 +62,12 @@ class TreeSampler:
                 continue
         self.samples.append(Sample(time.monotonic(), sum(self._seen.values()), rss / 2**20))
 
-    def cores_between(self, start_s: float, end_s: float) -> float:
-        """Average CPU cores the tree used between two monotonic times (from the samples nearest them)."""
+    def cores_between(self, start_s: float, end_s: float) -> float | None:
+        """Average CPU cores the tree used between two monotonic times (from the samples inside them);
+        None when fewer than two samples fell inside."""
         inside = [s for s in self.samples if start_s <= s.at_s <= end_s]
         if len(inside) < 2:
-            return 0.0
+            return None
         first, last = inside[0], inside[-1]
         return (last.cpu_s - first.cpu_s) / max(last.at_s - first.at_s, 1e-9)
 
