@@ -35,8 +35,6 @@ DRAIN_TIMEOUT_S = 900
 TAIL_TIMEOUT_S = 30  # after the last event is sent, how long its result may take to show
 PHASE_PAUSE_S = 1.0  # between the generator's start and its first scheduled event
 SEED = 7
-# the field of each workload's output value that holds the newest event time the record includes
-EVENT_TIME_FIELDS = {"behavior-stats": "last_event_ts", "passthrough": "ts"}
 
 
 @dataclass
@@ -103,6 +101,15 @@ def settings_for(ctx: Context, workload_name: str, variant: Variant, prefix: str
 
 def result_topics(settings: Settings) -> list[str]:
     return workloads.get(settings.workload).job(settings.job).result.topics(settings)
+
+
+def newest_event_field(settings: Settings) -> str:
+    """The field of the result that holds the newest event time a record includes (the registry's
+    ResultSpec.newest_event): what latency is measured from."""
+    field = workloads.get(settings.workload).job(settings.job).result.newest_event
+    if not field:
+        raise LabError(f"{settings.workload} declares no newest-event column in its result: no latency to measure")
+    return field
 
 
 def create_topics(settings: Settings) -> None:
@@ -320,7 +327,7 @@ def live(ctx: Context, workload_name: str, variant: Variant, repetition: int, ra
     try:
         submitted = job.event("submitted", STARTUP_TIMEOUT_S)
         spec = {"bootstrap": ctx.bootstrap, "topics": result_topics(settings),
-                "field": EVENT_TIME_FIELDS[workload_name], "out": str(samples_file)}  # fmt: skip
+                "field": newest_event_field(settings), "out": str(samples_file)}  # fmt: skip
         collector = processes.collector(spec, ctx.log("collector"))
         ready_s = wait_until_ready(ctx, settings, collector, submitted)
         measure_s = ctx.profile.sustainable_step_s if kind == "sustainable" else ctx.profile.measure_s

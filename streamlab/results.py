@@ -45,6 +45,9 @@ class ResultSpec:
     not_one_to_one: str = ""
     rel_tolerance: float = 0.0  # relative tolerance for float values (engines add in different orders)
     window_end: str = ""  # results per event-time window: the key column with the window's end
+    # the column holding the newest event time a row includes (yyyy-MM-dd HH:mm:ss.SSS): the live view
+    # shows how old it is, `streamlab bench` measures latency from it
+    newest_event: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -247,6 +247,7 @@ class Progress:
     rejected: int
 
     one_to_one: bool = True  # does every input record end in a row or a reject (see ResultSpec.not_one_to_one)
+    newest_event: str = ""  # the column with the newest event time a row includes (ResultSpec.newest_event)
     dropped: int = 0  # late rows the engine dropped without a trace, as it reports them (Spark)
 
     @property
@@ -258,9 +259,9 @@ class Progress:
         return self.input_records - self.counted - self.rejected - self.dropped
 
     def newest_event_age_s(self) -> float | None:
-        if "last_event_ts" not in self.table or self.table.empty:
+        if not self.newest_event or self.newest_event not in self.table or self.table.empty:
             return None
-        newest = pd.Timestamp(self.table["last_event_ts"].max())
+        newest = pd.Timestamp(self.table[self.newest_event].max())
         return (pd.Timestamp(datetime.now(UTC).replace(tzinfo=None)) - newest).total_seconds()
 
 
@@ -272,6 +273,7 @@ def measure(settings: Settings, job: Job, table: pd.DataFrame, rejects_before: i
         job.result.counted(table),
         count_rejects(settings, job, rejects_before),
         one_to_one=not job.result.not_one_to_one,
+        newest_event=job.result.newest_event,
     )
 
 

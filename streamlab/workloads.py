@@ -197,6 +197,7 @@ WORKLOADS: dict[str, Workload] = {
                         value_columns=("behavior_count", "last_event_ts"),
                         extra_columns=("update_time",),
                         count_column="behavior_count",
+                        newest_event="last_event_ts",
                     ),
                     rejects=DEAD_LETTERS,
                     oracle="behavior_stats",
@@ -396,6 +397,7 @@ WORKLOADS: dict[str, Workload] = {
                         value_columns=("user_id", "item_id", "category", "behavior", "ts"),
                         not_one_to_one="only purchase intents are kept: a click or a view makes no record",
                         rank_by=("source_offset",),  # the newest records of each partition first
+                        newest_event="ts",
                         shown=("ts", "user_id", "item_id", "category", "behavior", "source_partition", "source_offset"),
                     ),
                     rejects=DEAD_LETTERS,

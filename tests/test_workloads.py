@@ -98,3 +98,17 @@ def test_only_a_spark_run_with_a_checkpoint_resumes_file_results(tmp_path) -> No
     assert not can_resume(derive, bike.job("derive"))  # its own checkpoint folder is still empty
     upserts = Settings("behavior-stats", engine="flink", job="stats", checkpoint_dir=tmp_path / "stats")
     assert can_resume(upserts, behavior.job())  # upserts converge
+
+
+def test_the_newest_event_column_is_declared_where_latency_is_measured() -> None:
+    """The live view's age line and `streamlab bench` read the same declaration, not a column name each."""
+    import pandas as pd
+
+    from streamlab.runner import Progress
+
+    assert workloads.get("behavior-stats").job().result.newest_event == "last_event_ts"
+    assert workloads.get("passthrough").job().result.newest_event == "ts"
+    table = pd.DataFrame({"ts": ["2020-01-01 00:00:00.000", "2020-01-01 00:00:01.500"]})
+    progress = Progress(table, 2, 2, 0, newest_event="ts")
+    assert progress.newest_event_age_s() > 0
+    assert Progress(table, 2, 2, 0).newest_event_age_s() is None
