@@ -9,7 +9,7 @@ benchmarks do it (REFERENCE.md: Karimov et al., Nexmark, the Yahoo benchmark).
     generator.py   the open-loop event generator (confluent-kafka), stamping scheduled send times
     collector.py   reads the output topics, append time vs newest event time, per record
     latency.py     the arithmetic: HdrHistogram percentiles, warm-up cut, "fell behind", "keeps growing"
-    events.py      the benchmark's events (behavior-stats's shape) and what a correct run outputs
+    events.py      the benchmark's events (behavior events; windowed messages) and what a correct run outputs
     outputs.py     checks a drain's output against what was sent
     report.py      report.md: medians, ratios, targets; plots.py its PNGs; compare.py `bench compare A B`
 

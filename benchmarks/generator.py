@@ -6,7 +6,8 @@ Event i is scheduled at start + i/rate and stamped with that time, not the time 
 generator (or the broker) falls behind, the events still carry the time they should have left, and
 the delay counts as latency (no coordinated omission). How late each event left is recorded too;
 a run where too many left too late is invalid (benchmarks.latency.fell_behind). With rate 0 it
-preloads `count` events as fast as it can, stamped 1 ms apart from the start.
+preloads `count` events as fast as it can, stamped 1 ms apart from the start. `shape` says which
+events (benchmarks.events.SHAPES).
 
 Prints one JSON line per second ({"sent": N}) and a last one with the summary.
 """
@@ -19,7 +20,7 @@ import time
 
 import numpy as np
 
-from benchmarks.events import Expected, TimeText, event_value, templates
+from benchmarks.events import Events, Expected
 from benchmarks.latency import fell_behind
 from streamlab.producing import new_producer
 
@@ -38,12 +39,12 @@ def produce(producer: object, topic: str, key: bytes, value: bytes, delivered: o
 def preload(spec: dict) -> dict:
     """`count` events as fast as possible; returns what a correct job must output for them."""
     producer = new_producer(spec["bootstrap"])
-    pool, stamp, expected = templates(spec["seed"]), TimeText(), Expected()
+    events, expected = Events(spec["shape"], spec["seed"]), Expected()
     start_ms, count, started = int(spec["start_ms"]), int(spec["count"]), time.monotonic()
     for index in range(count):
-        template = pool[index % len(pool)]
-        produce(producer, spec["topic"], template.key, event_value(template, stamp(start_ms + index)))
-        expected.add(template)
+        template, value = events.make(index, start_ms + index)
+        produce(producer, spec["topic"], template.key, value)
+        expected.add(template, start_ms + index)
         if index % 10_000 == 0:
             producer.poll(0)
             if index % 200_000 == 0:
@@ -56,7 +57,7 @@ def preload(spec: dict) -> dict:
 def paced(spec: dict) -> dict:
     """`rate` events per second for `seconds`, from wall-clock time start_ms (epoch ms)."""
     producer = new_producer(spec["bootstrap"])
-    pool, stamp = templates(spec["seed"]), TimeText()
+    events = Events(spec["shape"], spec["seed"])
     rate, start_s = float(spec["rate"]), spec["start_ms"] / 1000
     total = int(rate * spec["seconds"])
     lag_ms = np.zeros(total)
@@ -72,8 +73,8 @@ def paced(spec: dict) -> dict:
         due = min(total, int((now - start_s) * rate) + 1)
         while sent < due:
             scheduled_ms = int((start_s + sent / rate) * 1000)
-            template = pool[sent % len(pool)]
-            produce(producer, spec["topic"], template.key, event_value(template, stamp(scheduled_ms)), delivered)
+            template, value = events.make(sent, scheduled_ms)
+            produce(producer, spec["topic"], template.key, value, delivered)
             # taken after the hand-over, so a wait for room in librdkafka's queue counts as lag
             lag_ms[sent] = time.time() * 1000 - scheduled_ms
             sent += 1

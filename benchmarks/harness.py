@@ -18,7 +18,15 @@ import psutil
 from rich.table import Table
 
 from benchmarks import runs
-from benchmarks.profiles import CHECKPOINT_INTERVAL, DEFAULTS, DELIVERY, PARALLELISM, VARIANTS, Profile
+from benchmarks.profiles import (
+    CHECKPOINT_INTERVAL,
+    DEFAULTS,
+    DELIVERY,
+    DRAIN_ONLY,
+    PARALLELISM,
+    VARIANTS,
+    Profile,
+)
 from streamlab import display, versions
 from streamlab.errors import LabError
 
@@ -73,7 +81,7 @@ def _live_steps(profile: Profile) -> list[Step]:
             default = label in DEFAULTS
             rates = profile.latency_rates if default else profile.variant_rates
             repetitions = profile.repetitions if default else (profile.variant_repetitions or profile.repetitions)
-            if not rates or workload in variant.inapplicable:
+            if not rates or workload in variant.inapplicable or workload in DRAIN_ONLY:
                 continue
             if workload in variant.unsupported:
                 record = runs.unsupported("latency", variant, workload, variant.unsupported[workload])
@@ -103,12 +111,15 @@ def adjusted(profile: Profile, events: int | None = None, repetitions: int | Non
 
 def skipped(profile: Profile) -> list[dict]:
     """Variants left out of a workload on purpose, and why (kept in results.json and the report)."""
-    return [
+    by_variant = [
         {"variant": label, "workload": workload, "reason": VARIANTS[label].inapplicable[workload]}
         for workload in profile.workloads
         for label in profile.variants
         if workload in VARIANTS[label].inapplicable
     ]
+    live = [{"variant": "latency and sustainable runs", "workload": workload, "reason": DRAIN_ONLY[workload]}
+            for workload in profile.workloads if workload in DRAIN_ONLY]  # fmt: skip
+    return by_variant + live
 
 
 def machine() -> dict:
@@ -149,6 +160,7 @@ def bench(profile: Profile, bootstrap: str, out_dir: Path | None = None, only: t
         "conditions": {**conditions(profile), "only": list(only)},
         "skipped": skipped(profile),
         "failures": [],
+        "step_seconds": [],  # wall time of every planned run, to keep a profile within its budget
         "runs": [],
     }
     context = runs.Context(profile, bootstrap, out_dir, started.strftime("%H%M%S"))
@@ -169,6 +181,7 @@ def _run_steps(steps: list[Step], context: runs.Context, results: dict, results_
         pace = elapsed / spent_planned if spent_planned else 1.0
         left_min = (planned - spent_planned) * pace / 60
         display.console.print(f"[{number}/{len(steps)}] {step.label}  (about {left_min:.0f} min left)")
+        step_began = time.monotonic()
         with display.console.status(f"{step.label} ..."):
             try:
                 results["runs"].extend(step.run(context))
@@ -176,6 +189,7 @@ def _run_steps(steps: list[Step], context: runs.Context, results: dict, results_
                 results["failures"].append({"run": step.label, "error": str(error)})
                 display.console.print(f"[red]  failed:[/] {error}", highlight=False)
         spent_planned += step.estimate_s
+        results["step_seconds"].append({"run": step.label, "seconds": round(time.monotonic() - step_began, 1)})
         _save(results, results_file)
 
 

@@ -50,8 +50,14 @@ def check_counts(bootstrap: str, topic: str, expected: dict) -> str:
     for value in latest_values(bootstrap, topic).values():
         row = json.loads(value)
         found[f"{row['category']}|{row['behavior']}"] = row["behavior_count"]
-    wrong = {key: (found.get(key), count) for key, count in expected["counts"].items() if found.get(key) != count}
-    return f"{len(wrong)} of {len(expected['counts'])} counts differ, e.g. {next(iter(wrong.items()))}" if wrong else ""
+    return differences(found, expected["counts"], "counts")
+
+
+def differences(found: dict, expected: dict, what: str) -> str:
+    """'' when every expected key has its value and nothing else was found; else how many differ."""
+    wrong = {key: (found.get(key), count) for key, count in expected.items() if found.get(key) != count}
+    wrong.update({key: (value, None) for key, value in found.items() if key not in expected})
+    return f"{len(wrong)} of {len(expected)} {what} differ, e.g. {next(iter(wrong.items()))}" if wrong else ""
 
 
 def check_intents(bootstrap: str, topic: str, expected: dict) -> str:
@@ -62,4 +68,13 @@ def check_intents(bootstrap: str, topic: str, expected: dict) -> str:
     return ""
 
 
-CHECKS = {"behavior-stats": check_counts, "passthrough": check_intents}
+def check_windows(bootstrap: str, topic: str, expected: dict) -> str:
+    """windowed-messages: the final count of every 1-minute window equals the messages sent in it."""
+    found = {}
+    for value in latest_values(bootstrap, topic).values():
+        row = json.loads(value)
+        found[row["window_start"]] = row["message_count"]
+    return differences(found, expected["windows"], "windows")
+
+
+CHECKS = {"behavior-stats": check_counts, "passthrough": check_intents, "windowed-messages": check_windows}

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import latency, outputs, processes
-from benchmarks.events import TimeText, event_value, templates
+from benchmarks.events import POOL_SIZE, WORKLOAD_SHAPES, Events
 from benchmarks.latency import Samples
 from benchmarks.profiles import PARALLELISM, Profile, Variant
 from streamlab import kafka_admin, workloads
@@ -123,9 +123,10 @@ def drop_topics(settings: Settings) -> None:
     shutil.rmtree(settings.resolved_checkpoint_dir, ignore_errors=True)
 
 
-def preload(ctx: Context, topic: str, count: int) -> dict:
-    """`count` events into `topic` as fast as librdkafka sends them; what a correct job outputs for them."""
-    spec = {"bootstrap": ctx.bootstrap, "topic": topic, "seed": SEED, "count": count,
+def preload(ctx: Context, topic: str, count: int, shape: str) -> dict:
+    """`count` events of a shape into `topic` as fast as librdkafka sends them; what a correct job
+    outputs for them."""
+    spec = {"bootstrap": ctx.bootstrap, "topic": topic, "shape": shape, "seed": SEED, "count": count,
             "start_ms": int(time.time() * 1000) - count}  # fmt: skip
     sender = processes.generator(spec, ctx.log("preload"))
     try:
@@ -175,8 +176,8 @@ def payload_file(ctx: Context) -> Path:
     record): the same records the engines read, not random bytes."""
     path = ctx.out_dir / "perf-payloads.txt"
     if not path.exists():
-        stamp = TimeText()
-        path.write_bytes(b"\n".join(event_value(t, stamp(int(time.time() * 1000))) for t in templates(SEED)))
+        events, now_ms = Events("behavior", SEED), int(time.time() * 1000)
+        path.write_bytes(b"\n".join(events.make(index, now_ms)[1] for index in range(POOL_SIZE)))
     return path
 
 
@@ -241,7 +242,7 @@ def ceiling_relay(ctx: Context, repetition: int) -> list[dict]:
                                               kafka_admin.TopicSpec(target, PARALLELISM)])  # fmt: skip
     count = ctx.profile.ceiling_events
     try:
-        expected = preload(ctx, source, count)
+        expected = preload(ctx, source, count, "behavior")  # the relay applies the passthrough rule
         relay = processes.relay(ctx.bootstrap, source, target, PARALLELISM, ctx.log("relay"))
         try:
             arrived, summary = relay.wait_for(lambda line: "read" in line, DRAIN_TIMEOUT_S, "its summary")
@@ -272,7 +273,7 @@ def drain(ctx: Context, workload_name: str, variant: Variant, repetition: int) -
     create_topics(settings)
     try:
         count = ctx.profile.drain_events
-        expected = preload(ctx, settings.input_topic, count)
+        expected = preload(ctx, settings.input_topic, count, WORKLOAD_SHAPES[workload_name])
         job = processes.engine(settings, ctx.log("engine"))
         try:
             submitted = job.event("submitted", STARTUP_TIMEOUT_S)
@@ -368,12 +369,13 @@ def stop_collector(collector: processes.Child | None) -> dict:
 def wait_until_ready(ctx: Context, settings: Settings, collector: processes.Child, submitted: float) -> float:
     """Probe events until the first result shows: the job has started reading and writing (a readiness
     check, not a sleep). The probes are stamped before the first phase, so no phase counts them."""
-    producer, pool, stamp = new_producer(ctx.bootstrap), templates(SEED + 1), TimeText()
+    producer, events = new_producer(ctx.bootstrap), Events(WORKLOAD_SHAPES[settings.workload], SEED + 1)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         now_ms = int(time.time() * 1000)
-        for template in pool[:50]:
-            producer.produce(settings.input_topic, key=template.key, value=event_value(template, stamp(now_ms)))
+        for index in range(50):
+            template, value = events.make(index, now_ms)
+            producer.produce(settings.input_topic, key=template.key, value=value)
         producer.flush(10)
         try:
             arrived, _ = collector.wait_for(lambda line: line.get("records", 0) > 0, 5, "a first result")
@@ -389,8 +391,8 @@ def run_phase(ctx: Context, settings: Settings, job: processes.Child, collector:
     seconds = ctx.profile.warmup_s + measure_s
     start_ms = (time.time() + PHASE_PAUSE_S) * 1000
     phase = Phase(rate, start_ms, start_ms + ctx.profile.warmup_s * 1000, start_ms + seconds * 1000)
-    spec = {"bootstrap": ctx.bootstrap, "topic": settings.input_topic, "seed": SEED, "rate": rate,
-            "seconds": seconds, "start_ms": start_ms}  # fmt: skip
+    spec = {"bootstrap": ctx.bootstrap, "topic": settings.input_topic, "shape": WORKLOAD_SHAPES[settings.workload],
+            "seed": SEED, "rate": rate, "seconds": seconds, "start_ms": start_ms}  # fmt: skip
     sender = processes.generator(spec, ctx.log(f"generator-{rate}"))
     try:
         phase.generator = sender.done(seconds + 60)

@@ -4,16 +4,18 @@ growth rule, the event text, the report's medians and targets, and `bench compar
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from benchmarks import compare, harness, latency, report, runs
+from benchmarks import compare, harness, latency, outputs, report, runs
 from benchmarks.collector import EventTimes
-from benchmarks.events import Expected, TimeText, event_value, templates
+from benchmarks.events import Events, Expected
 from benchmarks.latency import Samples
 from benchmarks.profiles import PROFILES, VARIANTS
+from producers.windowed_messages import message
 
 
 def test_latency_is_append_time_minus_the_newest_event_time() -> None:
@@ -71,21 +73,43 @@ def test_latency_that_keeps_growing_is_told_from_a_steady_one() -> None:
 
 
 def test_event_text_is_the_producers_json_with_the_scheduled_time() -> None:
-    pool = templates(seed=1)
-    value = json.loads(event_value(pool[0], TimeText()(1_764_088_801_123)))
-    assert value["ts"] == "2025-11-25 16:40:01.123"
+    template, text = Events("behavior", seed=1).make(0, 1_764_088_801_123)
+    value = json.loads(text)
+    assert value["ts"] == "2025-11-25 16:40:01.123" and value["user_id"].encode() == template.key
     assert set(value) == {"user_id", "item_id", "category", "behavior", "ts"}
     assert EventTimes()(value["ts"].encode()) == 1_764_088_801_123
 
 
+def test_messages_are_the_windowed_producers_json_in_whole_seconds() -> None:
+    template, text = Events("messages", seed=0).make(4_100, 1_764_088_801_999)
+    assert text == json.dumps(message(4, datetime(2025, 11, 25, 16, 40, 1)), ensure_ascii=False).encode()
+    assert template.key == b"4"
+
+
 def test_expected_counts_follow_the_events() -> None:
-    expected = Expected()
-    for template in templates(seed=3)[:100]:
-        expected.add(template)
+    expected, events = Expected(), Events("behavior", seed=3)
+    for index in range(100):
+        expected.add(events.make(index, 0)[0], 0)
     summary = expected.as_json()
-    assert summary["events"] == 100 == sum(summary["counts"].values())
+    assert summary["events"] == 100 == sum(summary["counts"].values()) and summary["windows"] == {}
     assert summary["intents"] == sum(n for key, n in summary["counts"].items() if key.split("|")[1] in
                                      ("add_to_cart", "purchase"))  # fmt: skip
+
+
+def test_expected_windows_count_messages_per_minute_of_their_time() -> None:
+    expected, events = Expected(), Events("messages", seed=3)
+    minute = 1_764_088_800_000  # 2025-11-25 16:40:00
+    for index, epoch_ms in enumerate((minute, minute + 59_999, minute + 60_000)):
+        expected.add(events.make(index, epoch_ms)[0], epoch_ms)
+    assert expected.as_json()["windows"] == {"2025-11-25 16:40:00": 2, "2025-11-25 16:41:00": 1}
+    assert expected.as_json()["counts"] == {}
+
+
+def test_a_result_differs_by_a_wrong_a_missing_or_an_extra_key() -> None:
+    assert outputs.differences({"a": 1, "b": 2}, {"a": 1, "b": 2}, "windows") == ""
+    assert outputs.differences({"a": 1, "b": 3}, {"a": 1, "b": 2}, "windows").startswith("1 of 2 windows differ")
+    assert outputs.differences({"a": 1}, {"a": 1, "b": 2}, "windows").startswith("1 of 2")
+    assert outputs.differences({"a": 1, "c": 5}, {"a": 1}, "windows") == "1 of 1 windows differ, e.g. ('c', (5, None))"
 
 
 def test_every_profile_plans_both_engines_and_records_what_it_leaves_out() -> None:
@@ -97,6 +121,9 @@ def test_every_profile_plans_both_engines_and_records_what_it_leaves_out() -> No
     assert {"variant": "flink/mini-batch", "workload": "passthrough", "reason": VARIANTS[
         "flink/mini-batch"].inapplicable["passthrough"]} in harness.skipped(short)  # fmt: skip
     assert any("spark/real-time behavior-stats (not supported)" in step.label for step in harness.plan(short))
+    windowed = [step for step in harness.plan(short) if "windowed-messages" in step.label]
+    assert {step.kind for step in windowed} == {"drain"} and len(windowed) == 2 * short.repetitions
+    assert any(item["workload"] == "windowed-messages" for item in harness.skipped(short))
 
 
 def _results(drain_speed: float, p99: float) -> dict:

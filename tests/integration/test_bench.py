@@ -30,8 +30,13 @@ def test_the_tiny_profile_measures_both_engines_and_writes_the_report(kafka_boot
     assert "Apache Kafka broker" in results["versions"]
     for run in results["runs"]:
         assert set(run) >= RUN_FIELDS, run
-        # whether a rate was sustained is a speed: judged by the report, never asserted here
-        assert run["valid"] or run["kind"] == "sustainable", run
+        # A latency run is invalid when the generator fell behind its schedule or the output lagged past
+        # the tail timeout: both are speeds of a busy machine (a CI run on 2 shared cores lost one), so
+        # here an invalid run must only say why. Drains and ceilings are checked by counts, not speed.
+        if run["kind"] in ("ceiling", "drain"):
+            assert run["valid"], run
+        else:
+            assert run["valid"] or run["notes"], run
     kinds = {(run["kind"], run["engine"]) for run in results["runs"]}
     assert {("ceiling", "kafka"), ("ceiling", "relay")} <= kinds
     assert {("drain", "flink"), ("drain", "spark"), ("latency", "flink"), ("latency", "spark")} <= kinds
