@@ -23,7 +23,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.text import Text
 
-from streamlab import display, kafka_admin, oracles, results
+from streamlab import display, engines, kafka_admin, oracles, results
 from streamlab.engines import ACTIVE_STATES, Pipeline, RunningJob
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
@@ -72,11 +72,26 @@ def produce_in_background(settings: Settings, workload: Workload, options: argpa
     return stats
 
 
+REJECTS_BASELINE = "streamlab-rejects-baseline.json"  # dead letters there were when a checkpoint's first run began
+
+
 def rejects_baseline(settings: Settings, job: Job) -> int:
-    """Taken before a job starts: a job re-reading its input re-emits old rejects on top of it."""
+    """Taken before a job starts: a job re-reading its input re-emits old rejects on top of it. A job that
+    resumes from its checkpoint re-emits none of what it read before (but what it read after the last
+    checkpoint: the sinks are at-least-once), so its rejects count from where its first run began."""
+    if not job.rejects or job.batch:
+        return 0
+    recorded = settings.resolved_checkpoint_dir / REJECTS_BASELINE
+    if recorded.is_file() and checkpoint_matches_topics(settings) and engines.resume_points(settings):
+        return int(json.loads(recorded.read_text(encoding="utf-8"))["dead_letters"])
+    return results.topic_size(settings.bootstrap_servers, settings.topic(job.rejects))
+
+
+def remember_rejects_baseline(settings: Settings, job: Job) -> None:
+    """Written when a job starts without a checkpoint to resume from, for its later runs that resume."""
     if job.rejects and not job.batch:
-        return results.topic_size(settings.bootstrap_servers, settings.topic(job.rejects))
-    return 0
+        baseline = {"dead_letters": rejects_baseline(settings, job)}
+        (settings.resolved_checkpoint_dir / REJECTS_BASELINE).write_text(json.dumps(baseline), encoding="utf-8")
 
 
 def count_rejects(settings: Settings, job: Job, baseline: int = 0) -> int:
@@ -99,6 +114,11 @@ def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = Fa
         forget_later_stages(settings, workload, job)
     remember_topics(settings)
     ensure_topics(settings, workload)
+    if not job.batch:  # a restarted job resumes from its checkpoint whatever --from says: say which it does
+        whose = f"{job.name}: " if job.name in workload.pipeline else ""
+        display.console.print(f"{whose}{engines.describe_start(settings)}", highlight=False, soft_wrap=True)
+        if not engines.resume_points(settings):
+            remember_rejects_baseline(settings, job)
     with display.console.status(f"starting the {settings.engine} job {workload.name}/{job.name} ..."):
         return job_module.run(settings)
 
@@ -178,14 +198,15 @@ def forget_later_stages(settings: Settings, workload: Workload, job: Job) -> Non
 
 def can_resume(settings: Settings, job: Job) -> bool:
     """Whether a run can go on from what an earlier run wrote. Files, and an append-only topic, belong
-    to the checkpoint that wrote them: a run that starts over would add a second copy. Flink's local
-    runs never restore a checkpoint, and a new Spark checkpoint numbers its batches from 0 again.
-    An upsert topic needs no care: rewriting a key's latest value changes nothing."""
+    to the checkpoint that wrote them: a run that starts over would add a second copy, so they are kept
+    only when the engine will resume from that checkpoint (engines.resume_points: Flink's newest
+    completed chk-N, a Spark query that has started). An upsert topic needs no care: rewriting a key's
+    latest value changes nothing, and a checkpoint not completed yet is kept for the engine to ignore."""
     if not checkpoint_matches_topics(settings):
         return False
     if job.result.kind == UPSERT_TOPIC:
         return True
-    return settings.engine == "spark" and any(settings.resolved_checkpoint_dir.glob("*/offsets/*"))
+    return bool(engines.resume_points(settings))
 
 
 CHECKPOINT_TOPICS = "streamlab-topics.json"  # which cluster and topics a checkpoint folder has read

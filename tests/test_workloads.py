@@ -82,7 +82,7 @@ def test_count_lines_counts_a_last_line_without_newline(tmp_path) -> None:  # no
     assert workloads.count_lines(path) == 0
 
 
-def test_only_a_spark_run_with_a_checkpoint_resumes_file_results(tmp_path) -> None:  # noqa: ANN001
+def test_only_a_run_with_a_checkpoint_resumes_file_results(tmp_path) -> None:  # noqa: ANN001
     from streamlab.runner import can_resume, remember_topics
 
     bike, behavior = workloads.get("bike-rentals"), workloads.get("behavior-stats")
@@ -93,7 +93,12 @@ def test_only_a_spark_run_with_a_checkpoint_resumes_file_results(tmp_path) -> No
     assert not can_resume(spark, bike.job())  # a checkpoint of unknown topics (older than the marker)
     remember_topics(spark)  # what start_job writes when the job starts
     assert can_resume(spark, bike.job())
-    assert not can_resume(spark.with_(engine="flink"), bike.job())  # Flink's local runs never restore
+    flink = spark.with_(engine="flink")
+    assert not can_resume(flink, bike.job())  # Spark's folders are no Flink checkpoint
+    (tmp_path / "hourly" / "3f2a" / "chk-4").mkdir(parents=True)
+    assert not can_resume(flink, bike.job())  # a checkpoint Flink did not complete: it starts over
+    (tmp_path / "hourly" / "3f2a" / "chk-4" / "_metadata").write_bytes(b"")
+    assert can_resume(flink, bike.job())  # Flink restores its newest completed checkpoint
     derive = spark.with_(job="derive", checkpoint_dir=tmp_path / "derive")
     assert not can_resume(derive, bike.job("derive"))  # its own checkpoint folder is still empty
     upserts = Settings("behavior-stats", engine="flink", job="stats", checkpoint_dir=tmp_path / "stats")

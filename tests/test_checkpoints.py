@@ -1,0 +1,118 @@
+"""Which checkpoint a restarted job resumes from, read from fake checkpoint folders (no engine runs).
+
+Flink 2.x writes <dir>/<job-id>/chk-N/ and its _metadata last; every run is a new job id, and a run
+restored from chk-N numbers its own checkpoints from N+1. Spark keeps one folder per query, with
+commits/N for every batch it finished.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from streamlab import engines, runner, workloads
+from streamlab.settings import Settings
+
+FIRST_RUN, SECOND_RUN, THIRD_RUN = "72a12a19a8ff0015279e519c053c2f5b", "fa9802db7eb71e02", "e7b0ee21e98f2f9a"
+
+
+def flink_checkpoint(folder: Path, job_id: str, number: int, complete: bool = True, mtime: float = 0) -> Path:
+    chk = folder / job_id / f"chk-{number}"
+    chk.mkdir(parents=True)
+    (folder / job_id / "shared").mkdir(exist_ok=True)
+    (folder / job_id / "taskowned").mkdir(exist_ok=True)
+    if complete:
+        (chk / "_metadata").write_bytes(b"\x00")
+        if mtime:
+            os.utime(chk / "_metadata", (mtime, mtime))
+    return chk
+
+
+def test_no_folder_or_an_empty_one_has_no_checkpoint(tmp_path: Path) -> None:
+    assert engines.latest_flink_checkpoint(tmp_path / "missing") is None
+    assert engines.latest_flink_checkpoint(tmp_path) is None
+    assert engines.spark_checkpoints(tmp_path) == []
+
+
+def test_the_newest_completed_checkpoint_of_several_runs_is_found(tmp_path: Path) -> None:
+    flink_checkpoint(tmp_path, FIRST_RUN, 8)  # killed after chk-8
+    newest = flink_checkpoint(tmp_path, SECOND_RUN, 30)  # restored from chk-8, then cancelled
+    flink_checkpoint(tmp_path, THIRD_RUN, 31, complete=False)  # restored from chk-30, killed mid-checkpoint
+    (tmp_path / "savepoints" / "savepoint-1a2b3c-0123456789ab").mkdir(parents=True)  # a drain's savepoint
+    (tmp_path / "streamlab-topics.json").write_text("{}")
+    latest = engines.latest_flink_checkpoint(tmp_path)
+    assert latest is not None and (latest.number, latest.path) == (30, newest)
+
+
+def test_the_highest_number_wins_over_a_newer_modification_time(tmp_path: Path) -> None:
+    """Ids grow along the chain of restores; times change when the folder is copied (cp without -p)."""
+    flink_checkpoint(tmp_path, FIRST_RUN, 12, mtime=2_000_000_000)
+    newest = flink_checkpoint(tmp_path, SECOND_RUN, 13, mtime=1_000_000_000)
+    assert engines.latest_flink_checkpoint(tmp_path).path == newest
+
+
+def test_equal_numbers_are_told_apart_by_time(tmp_path: Path) -> None:
+    """Only runs that started over in a folder nobody cleared number alike: the later one is the newer."""
+    flink_checkpoint(tmp_path, FIRST_RUN, 3, mtime=1_000_000_000)
+    later = flink_checkpoint(tmp_path, SECOND_RUN, 3, mtime=1_000_000_500)
+    assert engines.latest_flink_checkpoint(tmp_path).path == later
+
+
+def test_only_incomplete_checkpoints_mean_starting_from_the_flag(tmp_path: Path) -> None:
+    flink_checkpoint(tmp_path, FIRST_RUN, 1, complete=False)
+    (tmp_path / FIRST_RUN / "chk-x").mkdir()  # not a checkpoint of Flink's naming
+    (tmp_path / FIRST_RUN / "chk-x" / "_metadata").write_bytes(b"")
+    settings = Settings("behavior-stats", engine="flink", checkpoint_dir=tmp_path, start_from="latest")
+    assert engines.latest_flink_checkpoint(tmp_path) is None
+    assert engines.resume_points(settings) == []
+    assert engines.describe_start(settings) == "no checkpoint: starting from latest"
+
+
+def test_flink_says_which_checkpoint_it_resumes_from(tmp_path: Path) -> None:
+    chk = flink_checkpoint(tmp_path, FIRST_RUN, 7)
+    settings = Settings("behavior-stats", engine="flink", checkpoint_dir=tmp_path, start_from="latest")
+    assert engines.describe_start(settings) == f"resuming from checkpoint 7 ({chk})"
+    assert engines.resume_points(settings.with_(bounded=True)) == []  # a bounded run never restores
+
+
+def test_spark_says_the_newest_committed_batch_of_each_query(tmp_path: Path) -> None:
+    for query, batches in (("stats", range(5)), ("dead-letters", range(3))):
+        for batch in batches:
+            (tmp_path / query / "offsets").mkdir(parents=True, exist_ok=True)
+            (tmp_path / query / "commits").mkdir(exist_ok=True)
+            (tmp_path / query / "offsets" / str(batch)).write_text("v1")
+            (tmp_path / query / "commits" / str(batch)).write_text("v1")
+            (tmp_path / query / "commits" / f".{batch}.crc").write_text("")
+    (tmp_path / "stats" / "offsets" / "5").write_text("v1")  # planned, never committed: not resumed from
+    (tmp_path / "state-of-foreach-batch").mkdir()  # a job's own files beside the queries
+    settings = Settings("behavior-stats", engine="spark", checkpoint_dir=tmp_path)
+    assert [(p.query, p.number) for p in engines.spark_checkpoints(tmp_path)] == [("dead-letters", 2), ("stats", 4)]
+    assert engines.describe_start(settings) == f"resuming from checkpoint 2 (dead-letters), 4 (stats) in {tmp_path}"
+
+
+def test_a_spark_query_that_committed_nothing_still_resumes_from_its_offsets(tmp_path: Path) -> None:
+    """Spark fixes a query's start offsets in its checkpoint (sources/0) before the first batch ends."""
+    (tmp_path / "stats" / "sources" / "0").mkdir(parents=True)
+    (tmp_path / "stats" / "sources" / "0" / "0").write_text("v1")
+    settings = Settings("behavior-stats", engine="spark", checkpoint_dir=tmp_path, start_from="latest")
+    assert [(p.query, p.number) for p in engines.resume_points(settings)] == [("stats", -1)]
+    assert engines.describe_start(settings).startswith("resuming from checkpoint - (stats: no batch committed yet)")
+
+
+def test_a_resumed_run_counts_its_dead_letters_from_where_its_first_run_began(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The restored state counts every record since the first run; so must the live view's rejects."""
+    workload = workloads.get("behavior-stats")
+    settings = Settings(workload.name, engine="flink", checkpoint_dir=tmp_path, topics=workload.topic_names("r_"))
+    monkeypatch.setattr(runner.results, "topic_size", lambda _servers, _topic: 25)  # the dead letters now
+    runner.remember_topics(settings)
+    runner.remember_rejects_baseline(settings, workload.job())  # a first run, with 25 old dead letters
+    assert runner.rejects_baseline(settings, workload.job()) == 25  # nothing to resume from: what is there
+    monkeypatch.setattr(runner.results, "topic_size", lambda _servers, _topic: 40)  # 15 of the first run's
+    flink_checkpoint(tmp_path, FIRST_RUN, 3)
+    assert runner.rejects_baseline(settings, workload.job()) == 25  # resumed: the first run's 15 count too
+    other_topics = settings.with_(topics=workload.topic_names("s_"))
+    assert runner.rejects_baseline(other_topics, workload.job()) == 40  # a run that starts over
