@@ -23,7 +23,7 @@ def test_the_tiny_profile_measures_both_engines_and_writes_the_report(kafka_boot
         streamlab("bench", "--profile", "tiny", "--out", str(folder), "--bootstrap-servers", kafka_bootstrap,
                   timeout_s=600)
     )  # fmt: skip
-    assert "[8/8]" in shown and "medians of the valid runs" in one_line(shown)
+    assert "[10/10]" in shown and "medians of the valid runs" in one_line(shown)
     results = json.loads((folder / "results.json").read_text())
     assert results["failures"] == [] and results["finished"]
     assert results["conditions"]["parallelism"] == results["conditions"]["topic_partitions"] == 2
@@ -41,6 +41,8 @@ def test_the_tiny_profile_measures_both_engines_and_writes_the_report(kafka_boot
     assert {("ceiling", "kafka"), ("ceiling", "relay")} <= kinds
     assert {("drain", "flink"), ("drain", "spark"), ("latency", "flink"), ("latency", "spark")} <= kinds
     assert {("sustainable", "flink"), ("sustainable", "spark")} <= kinds
+    windowed = {run["engine"] for run in results["runs"] if run["workload"] == "windowed-messages"}
+    assert windowed == {"flink", "spark"}  # drains only, every window's count checked (notes == "" below)
     for run in results["runs"]:
         if run["kind"] == "latency":
             assert set(run["latency_ms"]) == PERCENTILES
