@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from streamlab import cluster, display, jars, kafka_admin, results, runner, workloads
-from streamlab.cliargs import key_value, positive_int
+from streamlab.cliargs import key_value, non_negative_float, non_negative_int, positive_float, positive_int
 from streamlab.engines import RunningJob
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
@@ -85,14 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to start reading when there is no checkpoint (default earliest)",
     )
     run.add_argument("--checkpoint-dir", type=Path, help="default: .run/checkpoints/ENGINE/WORKLOAD")
-    run.add_argument(
-        "--parallelism", type=positive_int, default=1,
-        help="Flink parallelism = Spark local cores = shuffle partitions (default 1)",
-    )  # fmt: skip
-    run.add_argument(
-        "--conf", type=key_value, action="append", default=[], metavar="KEY=VALUE",
-        help="engine configuration, e.g. execution.buffer-timeout.interval=5ms (Flink), spark.sql.shuffle.partitions=4",
-    )  # fmt: skip
+    _engine_flags(run)
     run.add_argument(
         "--trigger", default="", metavar="KIND=DURATION",
         help="Spark only: processingTime=500ms, or realTime='10 seconds' (stateless queries); default: back to back",
@@ -131,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("versions", help="the Java, Kafka, Flink and Spark versions this checkout runs")
     _bench_parser(commands)
+    _chaos_parser(commands)
 
     explain = commands.add_parser("explain", help="print the engine's plan for a workload's job")
     explain.add_argument("engine", choices=ENGINES)
@@ -164,6 +158,54 @@ def _bench_parser(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--events", type=positive_int, metavar="N", help="events per drain and ceiling run")
     bench.add_argument("--repetitions", type=positive_int, metavar="N", help="runs of each measurement")
     _common(bench)
+
+
+def _engine_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--parallelism", type=positive_int, default=1,
+        help="Flink parallelism = Spark local cores = shuffle partitions (default 1)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--conf", type=key_value, action="append", default=[], metavar="KEY=VALUE",
+        help="engine configuration, e.g. execution.buffer-timeout.interval=5ms (Flink), spark.sql.shuffle.partitions=4",
+    )  # fmt: skip
+
+
+def _chaos_parser(commands: argparse._SubParsersAction) -> None:
+    chaos = commands.add_parser("chaos", help="crash a running job and restart it, then compare with pandas")
+    actions = chaos.add_subparsers(dest="action", required=True, metavar="ACTION")
+    kill = actions.add_parser(
+        "kill-restart",
+        help="SIGKILL the engine's process tree at seeded points while the producer writes, restart it each time",
+        description="Runs the workload's job unbounded on fresh topics (deleted and created again) while its producer "
+        "writes seeded events, some malformed; kills the engine's whole process tree --kills times, each after a "
+        "checkpoint completed, restarts it from the same checkpoint folder, then compares the final result with "
+        "pandas over every record produced. Exits non-zero when a record is lost or a value is wrong.",
+    )
+    kill.add_argument("engine", choices=ENGINES)
+    _workload_arg(kill)
+    kill.add_argument("--kills", type=positive_int, default=3, help="how many times to kill the job (default 3)")
+    kill.add_argument("--seed", type=int, default=42, help="where the kills fall, and the producer's seed")
+    kill.add_argument("--count", type=positive_int, default=3000, help="events to produce, where the producer takes it")
+    kill.add_argument("--rate", type=non_negative_float, default=100.0, help="events per second (default 100)")
+    kill.add_argument(
+        "--bad-every", type=non_negative_int, default=50, metavar="N",
+        help="every Nth event malformed, where the producer takes it (default 50)",
+    )  # fmt: skip
+    kill.add_argument(
+        "--timeout", type=positive_float, default=180.0, metavar="S",
+        help="longest wait for a checkpoint after a start, and for the job to read all input at the end (default 180)",
+    )  # fmt: skip
+    kill.add_argument(
+        "--checkpoint-dir", type=Path, metavar="D",
+        help="default .run/chaos/ENGINE/WORKLOAD/checkpoints; cleared first, the runs' logs go to D-logs beside it",
+    )  # fmt: skip
+    kill.add_argument(
+        "--topic-prefix", default="chaos_", metavar="P",
+        help="prefix of the run's topics, deleted and created again (default chaos_)",
+    )  # fmt: skip
+    _engine_flags(kill)
+    _common(kill)
 
 
 def _cluster_parser(commands: argparse._SubParsersAction) -> None:
@@ -410,11 +452,8 @@ def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> Non
         # a file producer's --output is the file its job reads
         batch.demo(settings_from(args, workload, args.engine).with_(input_path=options.output), workload, job, options)
         return
-    bootstrap = args.bootstrap_servers or bootstrap_from_env(None)
-    if not args.bootstrap_servers and bootstrap == EMBEDDED.bootstrap_servers(1):
-        bootstrap = cluster.up(EMBEDDED, cluster.recorded_brokers(EMBEDDED) or 1)
     settings = settings_from(args, workload).with_(
-        bootstrap_servers=bootstrap, checkpoint_dir=RUN_DIR / "demo" / args.engine / workload.name
+        bootstrap_servers=bootstrap_or_embedded(args), checkpoint_dir=RUN_DIR / "demo" / args.engine / workload.name
     )
     # a demo starts over: its topics too, or a second demo would count the first one's events again
     deleted = kafka_admin.delete_topics(settings.bootstrap_servers, list(settings.topics.values()))
@@ -487,14 +526,49 @@ def cmd_bench(args: argparse.Namespace) -> None:
         return
     for module in ("kafka", "flink", "spark"):  # a missing jar: "run make setup" before anything starts
         jars.verify(module)
-    bootstrap = args.bootstrap_servers or bootstrap_from_env(None)
-    if not args.bootstrap_servers and bootstrap == EMBEDDED.bootstrap_servers(1):
-        bootstrap = cluster.up(EMBEDDED, cluster.recorded_brokers(EMBEDDED) or 1)
     profile = harness.adjusted(PROFILES[args.profile], args.events, args.repetitions)
-    folder = harness.bench(profile, bootstrap, args.out, tuple(args.only))
+    folder = harness.bench(profile, bootstrap_or_embedded(args), args.out, tuple(args.only))
     written = report.write(folder)
     display.console.print(harness.summary(folder))
     display.console.print(f"wrote {folder / 'results.json'} and {written}")
+
+
+def bootstrap_or_embedded(args: argparse.Namespace) -> str:
+    """The cluster named by flag or environment; else the embedded one, started if it is not up."""
+    bootstrap = args.bootstrap_servers or bootstrap_from_env(None)
+    if not args.bootstrap_servers and bootstrap == EMBEDDED.bootstrap_servers(1):
+        bootstrap = cluster.up(EMBEDDED, cluster.recorded_brokers(EMBEDDED) or 1)
+    return bootstrap
+
+
+def cmd_chaos(args: argparse.Namespace) -> None:
+    from streamlab import chaos
+
+    workload = workloads.get(args.workload)
+    chaos.check_supported(workload)  # before a broker is started or asked
+    if not args.topic_prefix:
+        raise LabError("chaos kill-restart deletes and recreates its topics: give it a --topic-prefix of its own")
+    checkpoint_dir = args.checkpoint_dir or RUN_DIR / "chaos" / args.engine / workload.name / "checkpoints"
+    # the logs sit beside the checkpoint folder, not in it: Spark takes every folder in it for a query's
+    log_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-logs"
+    settings = settings_from(args, workload).with_(
+        bootstrap_servers=bootstrap_or_embedded(args), checkpoint_dir=checkpoint_dir
+    )
+    options = chaos.ChaosOptions(
+        kills=args.kills,
+        seed=args.seed,
+        topic_prefix=args.topic_prefix,
+        producer_flags={"--count": args.count, "--rate": args.rate, "--bad-every": args.bad_every},
+        timeout_s=args.timeout,
+        log_dir=log_dir,
+    )
+    report = chaos.kill_restart(settings, workload, options)
+    chaos.show(report)
+    if not report.passed:
+        raise LabError(
+            f"{report.tally.lost:,} lost and {report.tally.wrong:,} wrong, {report.dead_letters.missing:,} rejected "
+            f"record(s) missing from the dead letters after {len(report.kills)} kill(s) of {args.engine}"
+        )
 
 
 HANDLERS = {
@@ -507,6 +581,7 @@ HANDLERS = {
     "explain": cmd_explain,
     "versions": cmd_versions,
     "bench": cmd_bench,
+    "chaos": cmd_chaos,
 }
 
 

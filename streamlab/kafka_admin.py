@@ -265,7 +265,13 @@ def group_lag(bootstrap_servers: str) -> list[dict[str, Any]]:
 def committed_lag(bootstrap_servers: str, group: str, topics: tuple[str, ...]) -> int | None:
     """Records in `topics` beyond what `group` has committed; None until it has committed every partition."""
     with admin_client(bootstrap_servers) as admin:
-        committed = {tp: meta.offset for tp, meta in admin.list_consumer_group_offsets(group).items()}
+        try:
+            committed = {tp: meta.offset for tp, meta in admin.list_consumer_group_offsets(group).items()}
+        except KafkaError as error:
+            if not error.retriable:
+                raise
+            # e.g. COORDINATOR_NOT_AVAILABLE on a new broker while __consumer_offsets is being created: not known yet
+            return None
     consumer = new_consumer(bootstrap_servers)
     try:
         wanted = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]

@@ -538,13 +538,14 @@ def differences(
     disagree |= merged.duplicated(keys, keep=False)
     for name in values:
         engine, oracle = merged[f"{name}_engine"], merged[f"{name}_oracle"]
-        disagree |= ~(_same(engine, oracle, rel_tolerance) | (engine.isna() & oracle.isna()))
+        disagree |= ~same_values(engine, oracle, rel_tolerance)
     return merged[disagree].drop(columns="_merge").reset_index(drop=True)
 
 
-def _same(engine: pd.Series, oracle: pd.Series, rel_tolerance: float) -> pd.Series:
+def same_values(engine: pd.Series, oracle: pd.Series, rel_tolerance: float = 0.0) -> pd.Series:
+    """Row by row: equal (floats within rel_tolerance), or missing on both sides."""
     # compare values, not their text: a key missing on one side turns an int column into floats
-    equal = engine == oracle
+    equal = (engine == oracle) | (engine.isna() & oracle.isna())
     if rel_tolerance and pd.api.types.is_numeric_dtype(engine) and pd.api.types.is_numeric_dtype(oracle):
         scale = pd.concat([engine.abs(), oracle.abs()], axis=1).max(axis=1)
         equal |= (engine - oracle).abs() <= rel_tolerance * scale

@@ -42,6 +42,16 @@ class ProduceStats:
     error: Exception | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     behind_s: float = 0.0  # how far the sender fell behind its schedule, at worst
+    # records from this index on wait until it is raised (None: no limit). `streamlab chaos` pauses the
+    # producer until the job has completed a checkpoint, and at each kill point until the kill is done
+    limit: int | None = None
+
+    def wait_turn(self, index: int, poll_s: float = 0.02) -> float:
+        """Block before record `index` while the limit holds it back (or until stop is set); the seconds held."""
+        held_since = time.monotonic()
+        while self.limit is not None and index >= self.limit and not self.stop.is_set():
+            self.stop.wait(poll_s)
+        return time.monotonic() - held_since
 
 
 def new_producer(bootstrap_servers: str) -> Producer:
@@ -93,6 +103,8 @@ def send_all(
     with _progress(show_progress, ", ".join(sorted(set(topics.values()))), pace) as progress:
         task = progress.add_task("produce", total=count)
         for index, record in enumerate(records):
+            # a hold is a pause: the schedule moves on by it, instead of sending what it held back in a burst
+            started += stats.wait_turn(index)
             if stats.stop.is_set():
                 break
             due = record.due_s if record.due_s is not None else (index / rate if rate > 0 else None)

@@ -57,8 +57,10 @@ def produce(
     return producer.produce(settings, options, stats=stats, show_progress=show_progress)
 
 
-def produce_in_background(settings: Settings, workload: Workload, options: argparse.Namespace) -> ProduceStats:
-    stats = ProduceStats(0)
+def produce_in_background(
+    settings: Settings, workload: Workload, options: argparse.Namespace, stats: ProduceStats | None = None
+) -> ProduceStats:
+    stats = stats or ProduceStats(0)
 
     def work() -> None:
         try:
@@ -492,6 +494,17 @@ def late_positions(settings: Settings, job: Job) -> set[tuple[str, int, int]]:
     return positions
 
 
+def oracle_answer(settings: Settings, job: Job) -> tuple[pd.DataFrame, pd.DataFrame, set[tuple[str, int, int]]]:
+    """(the oracle's result, its rejects, the positions the engine dead-lettered as late) over exactly the
+    input the job read: what the engine's watermark called late is left out of the oracle's input."""
+    inputs = read_inputs(job, settings)
+    late = late_positions(settings, job)
+    if late:
+        inputs = [[r for r in records if (r.topic, r.partition, r.offset) not in late] for records in inputs]
+    expected, expected_rejects = job.oracle_function()(*inputs)
+    return expected, expected_rejects, late
+
+
 def oracle_check(
     settings: Settings, job: Job, table: pd.DataFrame, rejects_before: int = 0, drops: Drops | None = None
 ) -> Verdict:
@@ -500,11 +513,7 @@ def oracle_check(
     What the engine's watermark called late is not in its result, by design: records it dead-lettered
     as late are left out of the oracle's input too; rows it dropped (Spark says how many, not which)
     must account for every difference, each a window with fewer records than pandas counts."""
-    inputs = read_inputs(job, settings)
-    late = late_positions(settings, job)
-    if late:
-        inputs = [[r for r in records if (r.topic, r.partition, r.offset) not in late] for records in inputs]
-    expected, expected_rejects = job.oracle_function()(*inputs)
+    expected, expected_rejects, late = oracle_answer(settings, job)
     spec = job.result
     diff = oracles.differences(
         table, expected, list(spec.key_columns), list(spec.value_columns), rel_tolerance=spec.rel_tolerance

@@ -13,19 +13,14 @@ exactly the records produced, and the dead letters must hold every rejected reco
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import psutil
 import pytest
 
 from streamlab import kafka_admin, oracles, results, runner, workloads
+from streamlab.processes import StreamlabProcess
 from streamlab.settings import Settings
 from tests.integration.commands import read_letters
 
@@ -40,53 +35,20 @@ READY_S = 150  # a cold JVM, the first checkpoint, a restore
 ENGINE_FLAGS = {"flink": ("--conf", "execution.checkpointing.interval=2 s"), "spark": ()}
 
 
-class Run:
+class Run(StreamlabProcess):
     """`streamlab run ENGINE behavior-stats` in a process (and session) of its own, its output in a file."""
 
     def __init__(self, settings: Settings, prefix: str, log: Path, *flags: str) -> None:
-        self.log = log
-        argv = [
-            sys.executable, "-m", "streamlab", "run", settings.engine, WORKLOAD.name,
-            "--checkpoint-dir", str(settings.checkpoint_dir), "--topic-prefix", prefix,
-            "--bootstrap-servers", settings.bootstrap_servers, *ENGINE_FLAGS[settings.engine], *flags,
-        ]  # fmt: skip
-        self.process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its lines are in the file before it is killed
-            start_new_session=True,
-            # a Ctrl-C must stop it as it stops a user's run, even under a shell that ignores SIGINT
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )
-
-    @property
-    def output(self) -> str:
-        return " ".join(self.log.read_text(errors="replace").split())
-
-    def alive(self) -> bool:
-        if self.process.poll() is not None:
-            raise AssertionError(f"the job ended (exit {self.process.returncode}):\n{self.output[-3000:]}")
-        return True
+        super().__init__(
+            ["run", settings.engine, WORKLOAD.name, "--checkpoint-dir", str(settings.checkpoint_dir),
+             "--topic-prefix", prefix, "--bootstrap-servers", settings.bootstrap_servers,
+             *ENGINE_FLAGS[settings.engine], *flags],
+            log,
+        )  # fmt: skip
 
     def kill(self) -> None:
         """SIGKILL to the whole tree: PyFlink and PySpark start their JVM as a child of Python."""
-        try:
-            root = psutil.Process(self.process.pid)
-            tree = [*root.children(recursive=True), root]
-        except psutil.NoSuchProcess:
-            return
-        for process in tree:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                process.kill()
-        psutil.wait_procs(tree, timeout=30)
-        self.process.wait(timeout=30)
-
-    def interrupt(self) -> int:
-        """Ctrl-C, as a user stops a live run; the exit code."""
-        self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=90)
+        self.kill_tree()
 
 
 @pytest.fixture

@@ -1,0 +1,275 @@
+"""streamlab.chaos without an engine: the kill schedule, the checkpoint rule, the tally against an oracle,
+the producer's hold, and the CLI's refusals (which must come before any broker is asked)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from streamlab import chaos, kafka_admin, workloads
+from streamlab.cli import main
+from streamlab.engines import Checkpoint
+from streamlab.errors import LabError
+from streamlab.producing import ProduceStats
+from streamlab.results import APPEND_TOPIC, UPSERT_TOPIC, ResultSpec
+
+COUNTS = ResultSpec(UPSERT_TOPIC, ("category", "behavior"), ("behavior_count", "last_event_ts"),
+                    count_column="behavior_count")  # fmt: skip
+ROWS = ResultSpec(APPEND_TOPIC, ("source_partition", "source_offset"), ("user_id", "behavior"))
+
+
+def counts(*rows: tuple[str, str, int, str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["category", "behavior", "behavior_count", "last_event_ts"])
+
+
+def intents(*rows: tuple[int, int, str, str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["source_partition", "source_offset", "user_id", "behavior"])
+
+
+ORACLE = counts(
+    ("books", "click", 5, "2026-01-01 00:00:05.000"),
+    ("books", "view", 3, "2026-01-01 00:00:03.000"),
+    ("home", "click", 2, "2026-01-01 00:00:02.000"),
+)
+
+
+# ---- the kill schedule ------------------------------------------------------------------------------
+
+
+def test_the_kill_schedule_is_seeded_ordered_and_inside_the_span() -> None:
+    schedule = chaos.kill_schedule(seed=7, kills=3, total=1000)
+    assert schedule == chaos.kill_schedule(seed=7, kills=3, total=1000)
+    assert chaos.kill_schedule(seed=8, kills=3, total=1000) != schedule
+    records = [record for point in schedule for record in (point.gate, point.kill)]
+    assert len(schedule) == 3 and records == sorted(set(records))  # gate < kill < next gate
+    assert all(100 <= record < 900 for record in records)
+
+
+def test_the_kill_schedule_of_a_small_input() -> None:
+    schedule = chaos.kill_schedule(seed=1, kills=2, total=10)
+    assert schedule[0].gate >= 1 and schedule[-1].kill < 9
+    with pytest.raises(LabError, match="raise --count or lower --kills"):
+        chaos.kill_schedule(seed=1, kills=3, total=6)
+
+
+def test_a_checkpoint_has_completed_when_flinks_number_grows() -> None:
+    chk = Checkpoint(4, Path("job/chk-4"))
+    assert not chaos.checkpoint_advanced([], [])
+    assert chaos.checkpoint_advanced([], [chk])
+    assert not chaos.checkpoint_advanced([chk], [chk])
+    assert chaos.checkpoint_advanced([chk], [Checkpoint(5, Path("other-job/chk-5"))])
+
+
+def test_a_spark_checkpoint_needs_a_new_commit_of_every_query() -> None:
+    before = [Checkpoint(2, Path("dead-letters"), "dead-letters"), Checkpoint(3, Path("stats"), "stats")]
+    one = [Checkpoint(2, Path("dead-letters"), "dead-letters"), Checkpoint(4, Path("stats"), "stats")]
+    both = [Checkpoint(3, Path("dead-letters"), "dead-letters"), Checkpoint(4, Path("stats"), "stats")]
+    assert not chaos.checkpoint_advanced(before, one)
+    assert chaos.checkpoint_advanced(before, both)
+    assert not chaos.checkpoint_advanced([], [Checkpoint(-1, Path("stats"), "stats")])  # started, none committed
+
+
+def test_a_held_producer_waits_at_its_limit_until_it_is_raised() -> None:
+    stats = ProduceStats(10, limit=2)
+    passed: list[int] = []
+
+    def send() -> None:
+        for index in range(4):
+            stats.wait_turn(index)
+            passed.append(index)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    time.sleep(0.3)
+    assert passed == [0, 1]
+    stats.limit = None
+    sender.join(timeout=5)
+    assert passed == [0, 1, 2, 3]
+
+
+def test_stop_releases_a_held_producer() -> None:
+    stats = ProduceStats(10, limit=0)
+    stats.stop.set()
+    stats.wait_turn(5)  # returns at once
+
+
+# ---- the tally --------------------------------------------------------------------------------------
+
+
+def test_a_result_equal_to_the_oracle_is_all_correct() -> None:
+    assert chaos.tally(ORACLE, ORACLE, COUNTS) == chaos.Tally(3, 3, 0, 0, 0)
+
+
+def test_missing_keys_and_lower_counts_are_lost() -> None:
+    result = counts(("books", "click", 4, "2026-01-01 00:00:04.000"), ("books", "view", 3, "2026-01-01 00:00:03.000"))
+    assert chaos.tally(result, ORACLE, COUNTS) == chaos.Tally(3, 1, 2, 0, 0)
+
+
+def test_higher_counts_other_values_and_keys_pandas_lacks_are_wrong() -> None:
+    result = counts(
+        ("books", "click", 6, "2026-01-01 00:00:05.000"),  # counted twice
+        ("books", "view", 3, "2026-01-01 00:00:09.000"),  # another newest event
+        ("home", "click", 2, "2026-01-01 00:00:02.000"),
+        ("toys", "click", 1, "2026-01-01 00:00:01.000"),  # not in the oracle
+    )
+    assert chaos.tally(result, ORACLE, COUNTS) == chaos.Tally(3, 1, 0, 3, 0)
+
+
+def test_rows_present_twice_are_duplicated_not_wrong() -> None:
+    expected = intents((0, 1, "user_1", "purchase"), (0, 2, "user_2", "add_to_cart"), (1, 0, "user_3", "purchase"))
+    result = pd.concat([expected, expected.iloc[[0, 0, 2]]], ignore_index=True)
+    assert chaos.tally(result, expected, ROWS) == chaos.Tally(3, 3, 0, 0, 3)
+
+
+def test_one_row_with_two_different_values_is_wrong_once() -> None:
+    expected = intents((0, 1, "user_1", "purchase"), (0, 2, "user_2", "add_to_cart"))
+    result = intents((0, 1, "user_1", "purchase"), (0, 1, "user_9", "purchase"), (0, 2, "user_2", "add_to_cart"))
+    assert chaos.tally(result, expected, ROWS) == chaos.Tally(2, 1, 0, 1, 0)
+
+
+def test_an_empty_result_has_lost_everything() -> None:
+    assert chaos.tally(pd.DataFrame(), ORACLE, COUNTS) == chaos.Tally(3, 0, 3, 0, 0)
+
+
+def test_raw_duplicates_are_records_beyond_one_per_key_and_value() -> None:
+    # a key's successive counts are updates, the same count again is what a restart wrote twice
+    raw = counts(
+        ("books", "click", 1, "t1"), ("books", "click", 2, "t2"), ("books", "click", 2, "t2"), ("home", "click", 1, "t")
+    ).assign(update_time=["a", "b", "c", "d"])  # when it was written does not make it another record
+    assert chaos.raw_duplicates(raw, COUNTS) == 1
+    assert chaos.raw_duplicates(pd.DataFrame(), COUNTS) == 0
+
+
+def test_dead_letters_by_position_and_reason() -> None:
+    def letters(*rows: tuple[int, int, str]) -> pd.DataFrame:
+        return pd.DataFrame([("in", p, o, r) for p, o, r in rows], columns=chaos.REJECT_POSITION)
+
+    expected = letters((0, 5, "not a JSON object"), (1, 7, "missing field: ts"), (2, 9, "bad timestamp: ts"))
+    found = letters(
+        (0, 5, "not a JSON object"),
+        (0, 5, "not a JSON object"),
+        (1, 7, "missing field: ts"),
+        (2, 3, "x"),
+        (2, 4, "late"),
+    )
+    tally = chaos.dead_letter_tally(found, expected, late={("in", 2, 4)})
+    assert tally == chaos.DeadLetters(expected=3, accounted=2, copies=1, unexpected=1, late=1)
+    assert tally.missing == 1
+    assert chaos.dead_letter_tally(pd.DataFrame(), expected, set()).missing == 3
+
+
+def report(lost: int = 0, wrong: int = 0, missing_letters: int = 0) -> chaos.ChaosReport:
+    return chaos.ChaosReport(
+        engine="flink", workload="behavior-stats", result_kind=UPSERT_TOPIC,
+        kills=[chaos.Kill(1, 500, 20.0, 2, "4")], restarts_resumed=1, produced=1000, rejected=20,
+        tally=chaos.Tally(20, 20 - lost - wrong, lost, wrong, 0), raw_duplicates=12,
+        dead_letters=chaos.DeadLetters(20, 20 - missing_letters, 3, 0), caught_up=True, seconds=60.0,
+    )  # fmt: skip
+
+
+def test_the_report_passes_only_without_lost_wrong_or_missing_dead_letters() -> None:
+    assert report().passed
+    assert not report(lost=1).passed and not report(wrong=1).passed and not report(missing_letters=1).passed
+
+
+def test_the_report_table_names_every_figure() -> None:
+    rows = {row["measure"]: row["figure"] for row in chaos.report_rows(report(lost=2))}
+    assert rows["kills"] == "1" and rows["lost"] == "2" and rows["correct"] == "18 of 20 keys"
+    assert rows["duplicates in the raw output topic"] == "12"
+    assert rows["dead letters accounted for"] == "20 of 20"
+
+
+# ---- which workloads, which flags -------------------------------------------------------------------
+
+
+def test_streaming_workloads_of_one_job_with_a_topic_result_are_supported() -> None:
+    assert chaos.supported_workloads() == ["behavior-stats", "windowed-messages", "patient-events", "passthrough"]
+    assert chaos.check_supported(workloads.get("behavior-stats")).name == "stats"
+
+
+@pytest.mark.parametrize(
+    ("workload", "reason"),
+    [
+        ("sales-batch", "is a batch workload"),
+        ("strategy-join", "does not support pipelines yet"),
+        ("bike-rentals", "writes parquet files"),
+    ],
+)
+def test_other_workloads_are_refused_with_the_reason(workload: str, reason: str) -> None:
+    with pytest.raises(LabError, match=reason) as refused:
+        chaos.check_supported(workloads.get(workload))
+    assert "behavior-stats" in str(refused.value)
+
+
+def test_the_producer_gets_the_flags_it_has() -> None:
+    flags = {"--seed": 3, "--count": 500, "--rate": 20.0, "--bad-every": 25}
+    behavior = chaos.producer_options(workloads.get("behavior-stats"), flags)
+    assert (behavior.count, behavior.rate, behavior.seed, behavior.bad_every) == (500, 20.0, 3, 25)
+    patients = chaos.producer_options(workloads.get("patient-events"), flags)  # a file replay: rate only
+    assert patients.rate == 20.0 and not hasattr(patients, "count")
+
+
+@pytest.fixture
+def no_kafka(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> list[str]:
+        raise AssertionError("chaos contacted Kafka before rejecting its arguments")
+
+    monkeypatch.setattr(kafka_admin, "delete_topics", fail)
+    monkeypatch.setattr(kafka_admin, "ensure_topics", fail)
+
+
+def test_a_batch_workload_is_one_clear_error(no_kafka: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["chaos", "kill-restart", "flink", "sales-batch", "--bootstrap-servers", "localhost:1"]) == 2
+    output = " ".join(capsys.readouterr().out.split())
+    assert "error: sales-batch is a batch workload" in output
+
+
+def test_an_empty_topic_prefix_is_refused(no_kafka: None, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["chaos", "kill-restart", "spark", "behavior-stats", "--topic-prefix", "", "--bootstrap-servers", "x:1"]
+    assert main(argv) == 2
+    assert "--topic-prefix of its own" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["flink", "behavior-stats", "--kills", "0"], "must be at least 1"),
+        (["storm", "behavior-stats"], "invalid choice: 'storm'"),
+        (["flink", "no-such-workload"], "invalid choice: 'no-such-workload'"),
+    ],
+)
+def test_bad_flags_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["chaos", "kill-restart", *argv])
+    assert raised.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_group_coordinator_not_ready_yet_means_lag_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new broker answers COORDINATOR_NOT_AVAILABLE while it creates __consumer_offsets: the last run of
+    `chaos` asks Flink's group then, and must wait instead of failing."""
+    from contextlib import contextmanager
+
+    from kafka.errors import CoordinatorNotAvailableError, GroupAuthorizationFailedError
+
+    def admin_raising(error: Exception) -> object:
+        class Admin:
+            def list_consumer_group_offsets(self, group: str) -> dict:
+                raise error
+
+        @contextmanager
+        def client(bootstrap_servers: str) -> Iterator[object]:
+            yield Admin()
+
+        return client
+
+    monkeypatch.setattr(kafka_admin, "admin_client", admin_raising(CoordinatorNotAvailableError()))
+    assert kafka_admin.committed_lag("localhost:1", "group", ("topic",)) is None
+    monkeypatch.setattr(kafka_admin, "admin_client", admin_raising(GroupAuthorizationFailedError()))
+    with pytest.raises(GroupAuthorizationFailedError):
+        kafka_admin.committed_lag("localhost:1", "group", ("topic",))
