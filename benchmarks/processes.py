@@ -14,12 +14,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO
 
-import psutil
-
 from benchmarks.engine_job import PREFIX
 from benchmarks.sampler import TreeSampler
 from streamlab import cluster, jars
 from streamlab.errors import LabError
+from streamlab.processes import kill_tree
 from streamlab.settings import Settings
 
 RELAY_SOURCE = Path(__file__).parent / "relay" / "Relay.java"
@@ -109,15 +108,6 @@ class Child:
         text = self.log.read_text(errors="replace").strip().splitlines()
         shown = " | ".join(line.strip() for line in text[-lines:])
         return f"log {self.log}: {shown}" if shown else f"log {self.log} is empty"
-
-
-def kill_tree(pid: int) -> None:
-    try:
-        root = psutil.Process(pid)
-        for process in [*root.children(recursive=True), root]:
-            process.kill()
-    except psutil.NoSuchProcess:
-        pass
 
 
 def settings_json(settings: Settings) -> str:

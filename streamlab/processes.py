@@ -59,20 +59,27 @@ class StreamlabProcess:
         """SIGKILL to the process and every descendant at once; returns how many processes were killed."""
         if self.process.poll() is not None:
             return 0  # ended and reaped: its pid may belong to someone else by now
-        try:
-            root = psutil.Process(self.process.pid)
-            tree = [*root.children(recursive=True), root]
-        except psutil.NoSuchProcess:
-            return 0
-        for process in tree:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                process.kill()
-        psutil.wait_procs(tree, timeout=KILL_WAIT_S)
+        killed = kill_tree(self.process.pid)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=KILL_WAIT_S)
-        return len(tree)
+        return killed
 
     def interrupt(self, timeout_s: float = 90) -> int:
         """Ctrl-C, as a user stops a live run; the exit code."""
         self.process.send_signal(signal.SIGINT)
         return self.process.wait(timeout=timeout_s)
+
+
+def kill_tree(pid: int) -> int:
+    """SIGKILL to a running process (the caller has not reaped it) and all its descendants, gathered
+    first so none is orphaned; waits until they are gone and returns how many there were."""
+    try:
+        root = psutil.Process(pid)
+        tree = [*root.children(recursive=True), root]
+    except psutil.NoSuchProcess:
+        return 0
+    for process in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(tree, timeout=KILL_WAIT_S)
+    return len(tree)
