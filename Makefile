@@ -75,7 +75,7 @@ versions: setup
 	@$(STREAMLAB) versions
 
 cluster-up: setup
-	$(STREAMLAB) cluster up --brokers $(or $(BROKERS),1)
+	$(STREAMLAB) cluster up $(if $(BROKERS),--brokers $(BROKERS))
 
 cluster-down: setup
 	$(STREAMLAB) cluster down

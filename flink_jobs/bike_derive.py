@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     snapshots, derived = settings.topic("snapshots"), settings.topic("derived")
     jobparts.flink_event_time_source(table_env, settings, "bike_snapshots_raw", snapshots, CRT_TS)
-    table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_derived_sink", {
-        "DERIVED_TOPIC": derived, "BOOTSTRAP_SERVERS": settings.bootstrap_servers}))  # fmt: skip
+    sink = {"DERIVED_TOPIC": derived, **jobparts.flink_sink_values(settings, "bike_derived_events", derived)}
+    table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_derived_sink", sink))
     checked = table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_snapshot_parse"))
     table_env.create_temporary_view("bike_snapshots_checked", checked)
     statements = table_env.create_statement_set()

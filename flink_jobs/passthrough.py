@@ -23,7 +23,8 @@ PARSE_WORKLOAD = "behavior-stats"
 
 
 def sql_values(settings: Settings) -> dict[str, object]:
-    return {"OUTPUT_TOPIC": settings.output_topic, "BOOTSTRAP_SERVERS": settings.bootstrap_servers}
+    sink = jobparts.flink_sink_values(settings, "purchase_intents", settings.output_topic)
+    return {"OUTPUT_TOPIC": settings.output_topic, **sink}
 
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:

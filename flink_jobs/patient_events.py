@@ -19,7 +19,10 @@ WORKLOAD = "patient-events"
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     jobparts.flink_raw_source(table_env, settings, "patient_events_raw", settings.input_topic)
-    sink = {"OUTPUT_TOPIC": settings.output_topic, "BOOTSTRAP_SERVERS": settings.bootstrap_servers}
+    sink = {
+        "OUTPUT_TOPIC": settings.output_topic,
+        **jobparts.flink_sink_values(settings, "patient_action_counts", settings.output_topic),
+    }
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_sink", sink))
     checked = table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_parse"))
     table_env.create_temporary_view("patient_events_checked", checked)

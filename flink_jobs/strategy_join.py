@@ -25,7 +25,8 @@ def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     c_topic, d_topic = settings.topic("c_output"), settings.topic("d_input")
     jobparts.flink_event_time_source(table_env, settings, "c_outputs_raw", c_topic, TS)
     jobparts.flink_event_time_source(table_env, settings, "d_inputs_raw", d_topic, TS)
-    sink = {"READY_TOPIC": settings.topic("ready"), "BOOTSTRAP_SERVERS": settings.bootstrap_servers}
+    ready = settings.topic("ready")
+    sink = {"READY_TOPIC": ready, **jobparts.flink_sink_values(settings, "ready_pairs", ready)}
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_ready_sink", sink))
     views = {
         "c_outputs_checked": sqlfiles.load(WORKLOAD, "flink_output_parse"),

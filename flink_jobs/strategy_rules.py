@@ -24,8 +24,8 @@ TS = jobparts.EventTime("ts", "ts", watermark_minutes=1)
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     inputs = [settings.topic(role) for role in STRATEGY_INPUTS]
     jobparts.flink_event_time_source(table_env, settings, "strategy_inputs_raw", inputs, TS)
-    outputs = ";".join(settings.topic(role) for role in STRATEGY_OUTPUTS)
-    sink = {"OUTPUT_TOPICS": outputs, "BOOTSTRAP_SERVERS": settings.bootstrap_servers}
+    outputs = [settings.topic(role) for role in STRATEGY_OUTPUTS]
+    sink = {"OUTPUT_TOPICS": ";".join(outputs), **jobparts.flink_sink_values(settings, "strategy_outputs", outputs)}
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_outputs_sink", sink))
     checked = table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_parse", {"RAW_TABLE": "strategy_inputs_raw"}))
     table_env.create_temporary_view("strategy_inputs_checked", checked)

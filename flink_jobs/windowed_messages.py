@@ -21,7 +21,10 @@ TS = jobparts.EventTime("ts", "timestamp", watermark_minutes=1)  # the seed's wi
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     jobparts.flink_event_time_source(table_env, settings, "messages_raw", settings.input_topic, TS)
-    sink = {"OUTPUT_TOPIC": settings.output_topic, "BOOTSTRAP_SERVERS": settings.bootstrap_servers}
+    sink = {
+        "OUTPUT_TOPIC": settings.output_topic,
+        **jobparts.flink_sink_values(settings, "message_counts", settings.output_topic),
+    }
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_sink", sink))
     table_env.create_temporary_view("messages_checked", table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_parse")))
     table_env.create_temporary_view("messages_on_time", table_env.sql_query(sqlfiles.load(WORKLOAD, "on_time")))

@@ -27,6 +27,7 @@ import json
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -218,6 +219,13 @@ def parse_bike_list(payload: dict, polled_at: datetime) -> list[Snapshot]:
     return snapshots
 
 
+def masked(text: str, key: str) -> str:
+    """text with the key, as given and as a URL carries it (percent-encoded), replaced by ****."""
+    for form in {key, urllib.parse.quote(key), urllib.parse.quote(key, safe="")} - {""}:
+        text = text.replace(form, "****")
+    return text
+
+
 def fetch_page(key: str, first: int, last: int, base: str) -> dict:
     """One page of bikeList; errors are reported without the key (it is part of the URL)."""
     url = f"{base.rstrip('/')}/{key}/json/bikeList/{first}/{last}/"
@@ -226,7 +234,10 @@ def fetch_page(key: str, first: int, last: int, base: str) -> dict:
             return json.loads(response.read().decode("utf-8"))
     except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
         # URLError and HTTPError are OSErrors; a connection cut mid-answer is an HTTPException
-        raise LabError(f"the Seoul Open API did not answer: {str(error).replace(key, '***')}") from None
+        failure = masked(str(error), key)
+    # raised here, not in the except block: the error would stay attached as __context__ (`from None`
+    # only hides it), and an HTTPError carries the URL, key and all, to any traceback printer
+    raise LabError(f"the Seoul Open API did not answer: {failure}")
 
 
 def fetch_all(key: str, base: str) -> list[Snapshot]:
@@ -251,7 +262,16 @@ def api_snapshots(options: argparse.Namespace) -> Iterator[Snapshot]:
     for poll in range(poll_count(options)):
         if poll:
             time.sleep(max(0.0, started + poll * options.interval - time.monotonic()))
-        yield from fetch_all(key, base)
+        yield from poll_masked(key, base)
+
+
+def poll_masked(key: str, base: str) -> list[Snapshot]:
+    """fetch_all, with the key masked in its errors: the API's own messages and rows may echo it back."""
+    try:
+        return fetch_all(key, base)
+    except LabError as error:
+        failure = masked(str(error), key)
+    raise LabError(failure)  # outside the except block, so no __context__ holds the key either
 
 
 # ---- records --------------------------------------------------------------------------------

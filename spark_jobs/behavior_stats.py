@@ -20,7 +20,7 @@ WORKLOAD = "behavior-stats"
 
 def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
     """(upserts, dead letters) as Kafka-ready key/value frames."""
-    engines.spark_kafka_source(spark, settings, settings.input_topic).createOrReplaceTempView("user_behaviors_raw")
+    jobparts.spark_raw_source(spark, settings, "user_behaviors_raw", settings.input_topic)
     spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("user_behaviors_checked")
     stats = spark.sql(sqlfiles.load(WORKLOAD, "query")).selectExpr(
         # the same JSON key and value that Flink's upsert-kafka writes for PRIMARY KEY (category, behavior)

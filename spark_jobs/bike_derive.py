@@ -40,9 +40,7 @@ KEPT_STATE_VERSIONS = 2  # the newest state, and the one before it in case the n
 
 def build(spark: SparkSession, settings: Settings) -> DataFrame:
     """Every snapshot, parsed and checked (reject_reason NULL when valid), as a streaming DataFrame."""
-    engines.spark_kafka_source(spark, settings, settings.topic("snapshots")).createOrReplaceTempView(
-        "bike_snapshots_raw"
-    )
+    jobparts.spark_raw_source(spark, settings, "bike_snapshots_raw", settings.topic("snapshots"))
     return spark.sql(sqlfiles.load(WORKLOAD, "spark_snapshot_parse"))
 
 

@@ -33,7 +33,7 @@ HOURLY_SCHEMA = (
 
 def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
     """(counted events, dead letters) as streaming DataFrames."""
-    engines.spark_kafka_source(spark, settings, settings.input_topic).createOrReplaceTempView("bike_events_raw")
+    jobparts.spark_raw_source(spark, settings, "bike_events_raw", settings.input_topic)
     spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("bike_events_checked")
     dead_letters = jobparts.spark_dead_letters(spark, "bike_events_checked")
     return spark.sql(sqlfiles.load(WORKLOAD, "counted")), dead_letters

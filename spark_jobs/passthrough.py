@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamlab import engines, sqlfiles
+from streamlab import engines, jobparts, sqlfiles
 from streamlab.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def topic_values(settings: Settings) -> dict[str, object]:
 
 def build(spark: SparkSession, settings: Settings) -> DataFrame:
     """Intents and dead letters as one Kafka-ready frame: key, value, topic."""
-    engines.spark_kafka_source(spark, settings, settings.input_topic).createOrReplaceTempView("user_behaviors_raw")
+    jobparts.spark_raw_source(spark, settings, "user_behaviors_raw", settings.input_topic)
     spark.sql(sqlfiles.load(PARSE_WORKLOAD, "spark_parse")).createOrReplaceTempView("user_behaviors_checked")
     routed = spark.sql(sqlfiles.load(WORKLOAD, "spark_routed", topic_values(settings)))
     # the columns the Kafka sink takes; also a Dataset of its own: Spark 4.2 plans the frame spark.sql

@@ -22,7 +22,7 @@ WORKLOAD = "patient-events"
 
 def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
     """(upserts, dead letters) as Kafka-ready key/value frames."""
-    engines.spark_kafka_source(spark, settings, settings.input_topic).createOrReplaceTempView("patient_events_raw")
+    jobparts.spark_raw_source(spark, settings, "patient_events_raw", settings.input_topic)
     spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("patient_events_checked")
     counts = spark.sql(sqlfiles.load(WORKLOAD, "query")).selectExpr(
         "to_json(named_struct('action', action)) AS key", "to_json(struct(*)) AS value"

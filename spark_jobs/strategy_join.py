@@ -24,8 +24,8 @@ PAIR_JSON = "to_json(named_struct('key', key, 'c_ts', c_ts, 'd_ts', d_ts, 'c_res
 
 def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
     """(pairs as key/value, dead letters of both inputs as value)."""
-    engines.spark_kafka_source(spark, settings, settings.topic("c_output")).createOrReplaceTempView("c_outputs_raw")
-    engines.spark_kafka_source(spark, settings, settings.topic("d_input")).createOrReplaceTempView("d_inputs_raw")
+    jobparts.spark_raw_source(spark, settings, "c_outputs_raw", settings.topic("c_output"))
+    jobparts.spark_raw_source(spark, settings, "d_inputs_raw", settings.topic("d_input"))
     spark.sql(sqlfiles.load(WORKLOAD, "spark_output_parse")).createOrReplaceTempView("c_outputs_checked")
     d_checked = spark.sql(sqlfiles.load(WORKLOAD, "spark_parse", {"RAW_TABLE": "d_inputs_raw"}))
     d_checked.createOrReplaceTempView("d_inputs_checked")

@@ -23,7 +23,7 @@ OUTPUT_JSON = "to_json(named_struct('strategy', strategy, 'key', key, 'ts', ts, 
 def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
     """(results as key/value/topic, dead letters as value)."""
     inputs = [settings.topic(role) for role in STRATEGY_INPUTS]
-    engines.spark_kafka_source(spark, settings, inputs).createOrReplaceTempView("strategy_inputs_raw")
+    jobparts.spark_raw_source(spark, settings, "strategy_inputs_raw", inputs)
     checked = spark.sql(sqlfiles.load(WORKLOAD, "spark_parse", {"RAW_TABLE": "strategy_inputs_raw"}))
     checked.createOrReplaceTempView("strategy_inputs_checked")
     results = spark.sql(

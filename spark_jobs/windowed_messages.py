@@ -25,7 +25,7 @@ OUTPUT_MODE = "update"
 
 def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
     """(window counts, dead letters) as Kafka-ready key/value frames."""
-    engines.spark_kafka_source(spark, settings, settings.input_topic).createOrReplaceTempView("messages_raw")
+    jobparts.spark_raw_source(spark, settings, "messages_raw", settings.input_topic)
     spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("messages_checked")
     spark.sql(sqlfiles.load(WORKLOAD, "on_time")).createOrReplaceTempView("messages_on_time")
     counts = spark.sql(sqlfiles.load(WORKLOAD, "spark_windows")).selectExpr(

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from streamlab import sqlfiles
+from streamlab import jobparts, sqlfiles
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -53,12 +53,17 @@ def write_batches(folder: Path) -> None:
 
 def window_counts(spark: SparkSession, folder: Path) -> DataFrame:
     """The job's parse and window SQL over the files instead of Kafka (no partition or offset there)."""
-    spark.readStream.option("maxFilesPerTrigger", 1).text(str(folder)).selectExpr(
-        "value AS payload",
-        "CAST(NULL AS STRING) AS kafka_topic",
-        "CAST(NULL AS INT) AS kafka_partition",
-        "CAST(NULL AS BIGINT) AS kafka_offset",
-    ).createOrReplaceTempView("messages_raw")
+    records = (
+        spark.readStream.option("maxFilesPerTrigger", 1)
+        .text(str(folder))
+        .selectExpr(
+            "value AS payload",
+            "CAST(NULL AS STRING) AS kafka_topic",
+            "CAST(NULL AS INT) AS kafka_partition",
+            "CAST(NULL AS BIGINT) AS kafka_offset",
+        )
+    )
+    jobparts.spark_envelope(spark, records, "messages_raw")
     spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("messages_checked")
     spark.sql(sqlfiles.load(WORKLOAD, "on_time")).createOrReplaceTempView("messages_on_time")
     return spark.sql(sqlfiles.load(WORKLOAD, "spark_windows"))

@@ -11,6 +11,9 @@ every restart finds input it has not read. The last restart runs in this process
 producer is done and the job has read everything it can be drained (its last event-time windows
 fire). Then the result is compared with the workload's pandas oracle over exactly the records
 produced: what is lost, wrong or duplicated, and whether every rejected record is in the dead letters.
+Flink runs take --delivery: at-least-once sinks write again after a restart what they wrote since the last
+checkpoint (the raw topic's repeats), exactly-once ones write in transactions a restart commits or aborts,
+so the topics, read read_committed as every reader here does, hold each record once.
 
 Generic over the registry: any streaming workload of one job whose result is a Kafka topic (upsert or
 append-only). Pipelines and file results are refused with a message saying so (check_supported).
@@ -36,7 +39,7 @@ from streamlab.paths import RUN_DIR
 from streamlab.processes import StreamlabProcess
 from streamlab.producing import ProduceStats
 from streamlab.results import APPEND_TOPIC, UPSERT_TOPIC, ResultSpec
-from streamlab.settings import Settings
+from streamlab.settings import AT_LEAST_ONCE, Settings
 from streamlab.workloads import Job, Workload
 
 SUPPORTED_RESULTS = (UPSERT_TOPIC, APPEND_TOPIC)
@@ -186,7 +189,7 @@ class DeadLetters:
 
     expected: int  # records the oracle rejects
     accounted: int  # of those, in the dead letters
-    copies: int  # dead letters written more than once (re-read after a restart: the sinks are at-least-once)
+    copies: int  # dead letters written more than once (re-read after a restart by an at-least-once sink)
     unexpected: int  # dead letters for records the oracle does not reject
     late: int = 0  # records dead-lettered as late (the oracle leaves them out: runner.oracle_answer)
 
@@ -240,6 +243,7 @@ class ChaosReport:
     caught_up: bool  # the last run read all of its input within the timeout
     seconds: float
     differences: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rows that differ from the oracle
+    delivery: str = AT_LEAST_ONCE  # the sinks' guarantee (`run --delivery`)
 
     @property
     def passed(self) -> bool:
@@ -268,7 +272,8 @@ def report_rows(report: ChaosReport) -> list[dict[str, str]]:
         (
             "duplicates in the raw output topic",
             f"{report.raw_duplicates:,}",
-            "records beyond one per distinct key and value" if upsert else "records beyond one per row",
+            ("records beyond one per distinct key and value" if upsert else "records beyond one per row")
+            + f", read read_committed ({report.delivery} sinks)",
         ),
         (
             "dead letters accounted for",
@@ -293,7 +298,7 @@ def show(report: ChaosReport) -> None:
     verdict = "[green]passed[/]" if report.passed else "[red]failed[/]"
     display.show(
         report_rows(report),
-        title=f"chaos kill-restart: {report.engine} {report.workload} against the pandas oracle",
+        title=f"chaos kill-restart: {report.engine} {report.workload} ({report.delivery}) against the pandas oracle",
         caption=f"{verdict}: lost and wrong must be 0 and every rejected record in the dead letters; "
         f"{report.seconds:.0f} s in all"
         + ("" if report.caught_up else "; the last run had not read all of its input by the timeout"),
@@ -375,7 +380,7 @@ class Chaos:
         args = [
             "run", settings.engine, self.workload.name, "--checkpoint-dir", str(settings.resolved_checkpoint_dir),
             "--topic-prefix", self.options.topic_prefix, "--bootstrap-servers", settings.bootstrap_servers,
-            "--parallelism", str(settings.parallelism),
+            "--parallelism", str(settings.parallelism), "--delivery", settings.delivery,
         ]  # fmt: skip
         for key, value in settings.engine_conf.items():
             args += ["--conf", f"{key}={value}"]
@@ -532,6 +537,7 @@ class Chaos:
             caught_up=caught_up,
             seconds=time.monotonic() - self.started,
             differences=_differences(result, expected, job.result),
+            delivery=settings.delivery,
         )
 
 
@@ -563,10 +569,12 @@ def _differences(result: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec)
 
 
 def _values(settings: Settings, topics: list[str]) -> pd.DataFrame:
-    """Every record of the topics as written, one row per JSON value (tombstones and non-JSON left out)."""
+    """Every committed record of the topics, one row per JSON value (tombstones and non-JSON left out):
+    read_committed, as a consumer of an exactly-once sink's output must read (records of the transactions
+    a restart aborted are not in it); an at-least-once sink's records are all committed."""
     rows = []
     for topic in topics:
-        for record in kafka_admin.read_topic(settings.bootstrap_servers, topic):
+        for record in kafka_admin.read_topic(settings.bootstrap_servers, topic, read_committed=True):
             try:
                 value = json.loads(record.value) if record.value is not None else None
             except ValueError:

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from streamlab import cluster, display, jars, kafka_admin, results, runner, workloads
-from streamlab.cliargs import key_value, non_negative_float, non_negative_int, positive_float, positive_int
+from streamlab import cluster, display, jars, kafka_admin, paths, results, runner, workloads
+from streamlab.cliargs import (
+    key_value,
+    non_negative_float,
+    non_negative_int,
+    output_path,
+    positive_float,
+    positive_int,
+)
 from streamlab.engines import RunningJob
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
-from streamlab.settings import DEAD_LETTERS, ENGINES, INPUT, OUTPUT, START_POSITIONS, Settings, bootstrap_from_env
+from streamlab.settings import (
+    AT_LEAST_ONCE,
+    DEAD_LETTERS,
+    DELIVERY_GUARANTEES,
+    ENGINES,
+    INPUT,
+    OUTPUT,
+    START_POSITIONS,
+    Settings,
+    bootstrap_from_env,
+)
 from streamlab.workloads import Job, Workload, input_topics
 
 EMBEDDED = cluster.ClusterLayout()
@@ -55,7 +73,7 @@ def _file_flags(parser: argparse.ArgumentParser) -> None:
     files = parser.add_argument_group("files")
     files.add_argument("--input", type=Path, metavar="FILE", help="input file of a file-fed job (sales-batch)")
     files.add_argument(
-        "--output-dir", "--output", type=Path, dest="output_dir", metavar="DIR",
+        "--output-dir", "--output", type=output_path("--output-dir"), dest="output_dir", metavar="DIR",
         help="where a file-writing job writes (default: .run/WORKLOAD/ENGINE)",
     )  # fmt: skip
 
@@ -84,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="earliest",
         help="where to start reading when there is no checkpoint (default earliest)",
     )
-    run.add_argument("--checkpoint-dir", type=Path, help="default: .run/checkpoints/ENGINE/WORKLOAD")
+    run.add_argument(
+        "--checkpoint-dir", type=output_path("--checkpoint-dir"), help="default: .run/checkpoints/ENGINE/WORKLOAD"
+    )
     _engine_flags(run)
     run.add_argument(
         "--trigger", default="", metavar="KIND=DURATION",
@@ -105,7 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(demo)
 
     results_cmd = commands.add_parser("results", help="print the result table of a workload's job")
-    check = commands.add_parser("check", help="compare a job's result with pandas over exactly its input")
+    check = commands.add_parser(
+        "check",
+        help="run both engines on one seeded input and compare them with pandas, side by side",
+        description="Without result flags: the workload's producer writes its demo input into fresh topics "
+        "(--topic-prefix, default check_), each engine runs the job bounded in its own process into topics and "
+        "folders of its own, and both results are shown beside the pandas oracle; non-zero exit on a difference. "
+        "With --existing (or any topic, file or --engine flag): check a result a `run` already wrote.",
+    )
     for sub in (results_cmd, check):
         _workload_arg(sub)
         _job_arg(sub)
@@ -115,9 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
         _common(sub)
     check.add_argument(
         "--parallelism", type=positive_int, default=1,
-        help="for batch jobs, which check runs on both engines: Flink parallelism = Spark local cores (default 1)",
+        help="for the engines' runs: Flink parallelism = Spark local cores (default 1)",
     )  # fmt: skip
-    results_cmd.add_argument("--plot", type=Path, metavar="FILE.png", help="also draw the result as a picture")
+    check.add_argument(
+        "--existing", action="store_true",
+        help="check the result a `run` already wrote (what any topic, file or --engine flag implies) instead",
+    )  # fmt: skip
+    check.set_defaults(topic_prefix=None)  # none given: check_ for a run of both engines, "" for --existing
+    results_cmd.add_argument(
+        "--plot", type=output_path("--plot"), metavar="FILE.png", help="also draw the result as a picture"
+    )
     results_cmd.add_argument(
         "--limit", type=positive_int, default=runner.RESULT_ROWS, help="rows to print (default 20)"
     )
@@ -125,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("versions", help="the Java, Kafka, Flink and Spark versions this checkout runs")
     _bench_parser(commands)
     _chaos_parser(commands)
+    seed = commands.add_parser(
+        "seed-json",
+        help="what the seed's lenient JSON reader (json.ignore-parse-errors) makes of behavior-stats' input",
+        description="Runs the seed's Flink source ('format' = 'json', 'json.ignore-parse-errors' = 'true') over "
+        "the input topic and prints the rows it let through next to what this lab counts and dead-letters.",
+    )
+    _topic_flags(seed)
+    _common(seed)
 
     explain = commands.add_parser("explain", help="print the engine's plan for a workload's job")
     explain.add_argument("engine", choices=ENGINES)
@@ -150,7 +192,9 @@ def _bench_parser(commands: argparse._SubParsersAction) -> None:
         choices=("tiny", "short", "full"),
         help="short (default, under 15 minutes on 2 cores), full (about an hour), tiny (the test)",
     )
-    bench.add_argument("--out", type=Path, metavar="DIR", help="where results go (default benchmarks/results/TIME)")
+    bench.add_argument(
+        "--out", type=output_path("--out"), metavar="DIR", help="where results go (default benchmarks/results/TIME)"
+    )
     bench.add_argument(
         "--only", action="append", default=[], choices=("ceiling", "drain", "latency", "sustainable"),
         help="run only these kinds of run (repeatable), e.g. --profile full --only sustainable",
@@ -168,6 +212,11 @@ def _engine_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--conf", type=key_value, action="append", default=[], metavar="KEY=VALUE",
         help="engine configuration, e.g. execution.buffer-timeout.interval=5ms (Flink), spark.sql.shuffle.partitions=4",
+    )  # fmt: skip
+    parser.add_argument(
+        "--delivery", choices=DELIVERY_GUARANTEES, default=AT_LEAST_ONCE,
+        help="Flink only: exactly-once writes every Kafka sink of the job in transactions committed on checkpoints "
+        "(readers see records once, after the checkpoint); Spark's Kafka sink is at-least-once (default)",
     )  # fmt: skip
 
 
@@ -197,7 +246,7 @@ def _chaos_parser(commands: argparse._SubParsersAction) -> None:
         help="longest wait for a checkpoint after a start, and for the job to read all input at the end (default 180)",
     )  # fmt: skip
     kill.add_argument(
-        "--checkpoint-dir", type=Path, metavar="D",
+        "--checkpoint-dir", type=output_path("--checkpoint-dir"), metavar="D",
         help="default .run/chaos/ENGINE/WORKLOAD/checkpoints; cleared first, the runs' logs go to D-logs beside it",
     )  # fmt: skip
     kill.add_argument(
@@ -211,17 +260,26 @@ def _chaos_parser(commands: argparse._SubParsersAction) -> None:
 def _cluster_parser(commands: argparse._SubParsersAction) -> None:
     cluster_cmd = commands.add_parser("cluster", help="the embedded Apache Kafka cluster (KRaft)")
     cluster_actions = cluster_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
-    up = cluster_actions.add_parser("up", help="start broker(s); a no-op when already up")
+    up = cluster_actions.add_parser(
+        "up", help="start broker(s); restarts only the nodes that are down, a no-op when all are up"
+    )
     up.add_argument(
         "--brokers",
         type=int,
         choices=(1, 3),
-        default=1,
-        help="1 broker on 9092, or 3 on 9092-9094 with replication factor 3",
+        default=None,
+        help="1 broker on 9092, or 3 on 9092-9094 with replication factor 3 (default: the size the "
+        "cluster was created with, else 1)",
     )
     down = cluster_actions.add_parser("down", help="stop the brokers `up` started")
     down.add_argument("--wipe", action="store_true", help="also delete their data under .run/kafka")
-    status = cluster_actions.add_parser("status", help="brokers, topics and consumer-group lag")
+    status = cluster_actions.add_parser(
+        "status", help="nodes, brokers, topics with their in-sync replicas, and consumer-group lag"
+    )
+    kill = cluster_actions.add_parser(
+        "kill", help="SIGKILL one embedded node, as a crash would (`cluster up` restarts it)"
+    )
+    kill.add_argument("--node", type=positive_int, required=True, metavar="N", help="the node id (1-3)")
     for sub in (up, down, status):
         _common(sub)
 
@@ -243,7 +301,21 @@ def producer_options(workload: Workload, argv: Sequence[str]) -> argparse.Namesp
     """The producer's options parsed from argv, as `streamlab produce WORKLOAD argv` would parse them."""
     parser = argparse.ArgumentParser(prog=f"streamlab produce {workload.name}")
     workload.producer().add_arguments(parser)
-    return parser.parse_args(list(argv))
+    options = parser.parse_args(list(argv))
+    report_output_paths(options)
+    return options
+
+
+# the flags that name where something is written (each parsed by cliargs.output_path), by argparse dest
+OUTPUT_FLAGS = {"output_dir": "--output-dir", "checkpoint_dir": "--checkpoint-dir", "out": "--out",
+                "plot": "--plot", "output": "--output"}  # fmt: skip
+
+
+def report_output_paths(args: argparse.Namespace) -> None:
+    """Where the output paths given lead, resolved: a '..' or a symlink in them shows here."""
+    given = [f"{flag} {value}" for dest, flag in OUTPUT_FLAGS.items() if (value := getattr(args, dest, None))]
+    if given:
+        display.console.print(f"output paths: {', '.join(given)}", highlight=False, soft_wrap=True)
 
 
 def settings_from(args: argparse.Namespace, workload: Workload, engine: str | None = None) -> Settings:
@@ -270,6 +342,7 @@ def settings_from(args: argparse.Namespace, workload: Workload, engine: str | No
         parallelism=getattr(args, "parallelism", 1),
         engine_conf=dict(getattr(args, "conf", [])),
         spark_trigger=getattr(args, "trigger", ""),
+        delivery=getattr(args, "delivery", AT_LEAST_ONCE),
     )
 
 
@@ -321,30 +394,66 @@ def cmd_cluster(args: argparse.Namespace) -> None:
             cluster.up(EMBEDDED, args.brokers)
     elif args.action == "down":
         cluster.down(EMBEDDED, wipe=args.wipe)
+    elif args.action == "kill":
+        cluster.kill_node(EMBEDDED, args.node)
     else:
-        cluster_status(bootstrap_from_env(args.bootstrap_servers))
+        cluster_status(args.bootstrap_servers or _embedded_bootstrap())
+
+
+def _embedded_bootstrap() -> str:
+    """Every node of the embedded cluster, so that status still answers with its first node down;
+    KAFKA_BOOTSTRAP_SERVERS (or the default) when there is none."""
+    brokers = cluster.recorded_brokers(EMBEDDED)
+    if brokers and not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return EMBEDDED.bootstrap_servers(brokers)
+    return bootstrap_from_env(None)
+
+
+def _show_nodes(embedded: list[cluster.NodeState], live_ids: list[int]) -> None:
+    """Per embedded node: its process runs, and the cluster lists it as a broker (it has rejoined)."""
+    if embedded:
+        gone = [str(n.node_id) for n in embedded if not n.alive and n.node_id in live_ids]
+        display.show(
+            [{"node": n.node_id, "port": n.port, "pid": n.pid or "", "running": n.alive,
+              "in cluster": n.node_id in live_ids} for n in embedded],
+            title=f"embedded brokers ({RUN_DIR.name}/kafka)",
+            # a crashed broker stays registered until its session times out (broker.session.timeout.ms)
+            caption=f"node {', '.join(gone)}: process gone, the cluster drops it within about 10 s" if gone else "",
+        )  # fmt: skip
 
 
 def cluster_status(bootstrap: str) -> None:
     embedded = cluster.nodes(EMBEDDED)
-    if embedded:
-        display.show(
-            [{"node": n.node_id, "port": n.port, "pid": n.pid or "", "running": n.alive} for n in embedded],
-            title=f"embedded brokers ({RUN_DIR.name}/kafka)",
-        )
-    live_ids = kafka_admin.broker_ids(bootstrap)
+    try:
+        live_ids = kafka_admin.broker_ids(bootstrap)
+    except LabError:
+        _show_nodes(embedded, [])  # which nodes are down, even when no broker answers
+        raise
+    _show_nodes(embedded, live_ids)
     display.console.print(f"cluster at {bootstrap}: brokers {live_ids}")
-    display.show(
-        kafka_admin.describe_topics(bootstrap),
-        title="topics",
-        columns=["topic", "partitions", "replication", "compacted"],
-    )
+    _show_topics(bootstrap)
     lag = kafka_admin.group_lag(bootstrap)
     display.show(
         lag,
         title="consumer-group lag",
         columns=["group", "topic", "partition", "committed", "end", "lag"],
         caption="Spark keeps its offsets in its checkpoint, not in a group; Flink commits on checkpoints",
+    )
+
+
+def _show_topics(bootstrap: str) -> None:
+    """The user topics, each with its partitions' in-sync replicas: '3/3', or which partitions lag
+    (a broker down, or one that has come back and is still catching up)."""
+    partitions = kafka_admin.partition_replicas(bootstrap)
+    in_sync = kafka_admin.in_sync_by_topic(partitions)
+    topics = [{**row, "in-sync": in_sync.get(row["topic"], "")} for row in kafka_admin.describe_topics(bootstrap)]
+    lagging = sorted({p.topic for p in partitions if p.topic.startswith("__") and p.under_replicated})
+    internal = f"under-replicated internal topics: {', '.join(lagging)}" if lagging else "internal topics in sync"
+    display.show(
+        topics,
+        title="topics",
+        columns=["topic", "partitions", "replication", "compacted", "in-sync"],
+        caption=f"in-sync: replicas in sync / replicas of each partition; {internal}",
     )
 
 
@@ -418,7 +527,19 @@ def _plottable() -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> None:
+    from streamlab import crosscheck
+
     workload = workloads.get(args.workload)
+    existing = checks_existing(args)
+    if args.topic_prefix is None:  # not given: the workload's own topics to read, the check's own to run engines
+        args.topic_prefix = "" if existing else crosscheck.DEFAULT_PREFIX
+    if not existing:
+        options = producer_options(workload, workload.demo_args)
+        settings = settings_from(args, workload)
+        if not workload.batch:  # a file-fed job needs no Kafka: start none
+            settings = settings.with_(bootstrap_servers=bootstrap_or_embedded(args))
+        crosscheck.check_both_engines(settings, workload, workload.stages(args.job), options, args.topic_prefix)
+        return
     for job in workload.stages(args.job):
         if job.batch:
             from streamlab import batch
@@ -426,6 +547,15 @@ def cmd_check(args: argparse.Namespace) -> None:
             batch.check_all_engines(settings_from(args, workload), workload, job)
         else:
             check_stream_result(reading_settings(args, workload, job), job)
+
+
+# flags that name a result a `run` wrote: with any of them, `check` reads that result (as before `check` ran engines)
+RESULT_FLAGS = ("engine", "input_topic", "output_topic", "dead_letter_topic", "topic", "input", "output_dir")
+
+
+def checks_existing(args: argparse.Namespace) -> bool:
+    """`check --existing`, or a flag naming an existing result; else `check` runs both engines itself."""
+    return args.existing or any(getattr(args, name, None) for name in RESULT_FLAGS)
 
 
 def check_stream_result(settings: Settings, job: Job) -> None:
@@ -522,7 +652,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
         display.show(table, title=title, caption="B/A above 1: B is faster (events/s) or slower (p99 ms)")
         return
     if args.action == "report":
-        display.console.print(f"wrote {report.write(args.folders[0])}")
+        display.console.print(f"wrote {report.write(paths.output_path(args.folders[0], 'bench report DIR'))}")
         return
     for module in ("kafka", "flink", "spark"):  # a missing jar: "run make setup" before anything starts
         jars.verify(module)
@@ -571,6 +701,42 @@ def cmd_chaos(args: argparse.Namespace) -> None:
         )
 
 
+SEED_READER = "flink_jobs.behavior_stats_seed"  # the seed's reader, a measurement and not a job of the lab's
+
+
+def cmd_seed_json(args: argparse.Namespace) -> None:
+    import importlib
+
+    from streamlab import oracles
+
+    settings = settings_from(args, workloads.get("behavior-stats"))
+    records = kafka_admin.read_topic(settings.bootstrap_servers, settings.input_topic)
+    if not records:
+        raise LabError(f"{settings.input_topic} is empty: `streamlab produce behavior-stats --bad-every 50` first")
+    display.console.print(f"reading {len(records):,} records of {settings.input_topic} with the seed's reader ...")
+    seed = importlib.import_module(SEED_READER).rows(settings)
+    counts, rejected = oracles.behavior_stats(records)
+    reasons = ", ".join(f"{n:,} {reason}" for reason, n in rejected["reason"].value_counts().items())
+    display.show(
+        [
+            {"reader": "this lab (Flink and Spark alike)", "counted": int(counts["behavior_count"].sum()),
+             "with a NULL field": 0, "not counted": f"{len(rejected):,} dead letters, each with its reason"},
+            {"reader": "the seed's json.ignore-parse-errors", "counted": seed["rows_read"],
+             "with a NULL field": seed["rows_with_nulls"],
+             "not counted": f"{len(records) - seed['rows_read']:,} dropped without a trace"},
+        ],
+        title=f"{len(records):,} records of {settings.input_topic}, read two ways",
+    )  # fmt: skip
+    display.console.print(f"the lab's dead letters: {reasons or 'none'}")
+    display.console.print(
+        f"in short: the seed's reader counted {seed['rows_read']:,} ({seed['rows_with_nulls']:,} with a NULL field) "
+        f"and dropped {len(records) - seed['rows_read']:,} without a trace; this lab counted "
+        f"{int(counts['behavior_count'].sum()):,} and dead-lettered {len(rejected):,}",
+        soft_wrap=True,
+    )
+    display.console.print("the lab's counts are the pandas oracle's, which the jobs of both engines equal (make test)")
+
+
 HANDLERS = {
     "workloads": cmd_workloads,
     "cluster": cmd_cluster,
@@ -582,15 +748,18 @@ HANDLERS = {
     "versions": cmd_versions,
     "bench": cmd_bench,
     "chaos": cmd_chaos,
+    "seed-json": cmd_seed_json,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "demo":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
+        # inside the try: an output path outside the output root is a LabError (cliargs.output_path)
+        args, extra = parser.parse_known_args(argv)
+        if extra and args.command != "demo":
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        report_output_paths(args)
         if args.command == "demo":
             cmd_demo(args, extra)
         else:

@@ -1,10 +1,13 @@
-"""argparse types shared by the CLI and the producers' own flags: numbers with bounds, event times."""
+"""argparse types shared by the CLI and the producers' own flags: numbers with bounds, event times, output paths."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
+
+from streamlab import paths
 
 EVENT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # how every producer writes event times (and --start takes them)
 MAX_DISORDER_S = 59  # the event-time jobs' watermarks trail by 1 minute: records within it are never late
@@ -67,6 +70,18 @@ def add_schedule_arguments(parser: argparse.ArgumentParser, span_minutes: float,
 def schedule_start(options: argparse.Namespace) -> datetime:
     """--start, or the span ending now."""
     return options.start or (datetime.now().replace(microsecond=0) - timedelta(minutes=options.span_minutes))
+
+
+def output_path(flag: str) -> Callable[[str], Path]:
+    """The type of a flag naming where something is written: the path resolved, refused with a LabError
+    (not argparse's usage text: the fix is a folder or $STREAMLAB_OUTPUT_ROOT) if it leaves the output
+    root through '..' or a symlink (streamlab.paths.output_path)."""
+
+    def parse(text: str) -> Path:
+        return paths.output_path(Path(text), flag)
+
+    parse.__name__ = "path"
+    return parse
 
 
 def key_value(text: str) -> tuple[str, str]:

@@ -2,7 +2,8 @@
 
 Node i (0-based) listens for clients on base_port + i and for the controller quorum on
 base_port + 100 + i. Everything a node writes (config, data, server.log, pid) lives under
-<run_dir>/kafka/node-<id>/, so `down` stops exactly what `up` started and nothing else.
+<run_dir>/kafka/node-<id>/, so `down` stops exactly what `up` started and nothing else, and `up`
+on a cluster with nodes down restarts only those (same id, ports, data and cluster id).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,12 @@ CONFIG_TEMPLATE = COMPOSE_DIR / "kafka" / "server.properties.template"
 LOG4J_CONFIG = COMPOSE_DIR / "kafka" / "log4j2.properties"
 CONTROLLER_PORT_OFFSET = 100
 READY_TIMEOUT_S = 90.0
+# a restarted node replays its log, then every replica it holds catches up with the leaders
+REJOIN_TIMEOUT_S = 180.0
+BIND_ATTEMPTS = 3  # a restarted node whose port was taken in the meantime starts again (see _bind_failed)
+# how long a dead node's port may stay taken before `up` says so (see _bind_failed): librdkafka keeps
+# a socket that connected to itself until its request times out (socket.timeout.ms, 60 s)
+PORT_FREE_WAIT_S = 65.0
 STOP_TIMEOUT_S = 30.0
 BROKER_HEAP = "-Xmx1g"
 
@@ -118,8 +125,8 @@ def nodes(layout: ClusterLayout) -> list[NodeState]:
     states = []
     for node_id in range(1, recorded_brokers(layout) + 1):
         pid = _read_pid(layout, node_id)
-        config = str(layout.node_dir(node_id) / "server.properties")
-        states.append(NodeState(node_id, layout.broker_port(node_id), pid, pid is not None and _pid_alive(pid, config)))
+        alive = pid is not None and _pid_alive(pid, _marker(layout, node_id))
+        states.append(NodeState(node_id, layout.broker_port(node_id), pid, alive))
     return states
 
 
@@ -172,8 +179,8 @@ def _format_storage(layout: ClusterLayout, node_id: int, config: Path, cluster_i
         )
 
 
-def _check_ports_free(layout: ClusterLayout, brokers: int) -> None:
-    for node_id in range(1, brokers + 1):
+def _check_ports_free(layout: ClusterLayout, node_ids: Iterable[int]) -> None:
+    for node_id in node_ids:
         for port in (layout.broker_port(node_id), layout.controller_port(node_id)):
             if port_in_use(layout.host, port):
                 raise LabError(
@@ -182,26 +189,35 @@ def _check_ports_free(layout: ClusterLayout, brokers: int) -> None:
                 )
 
 
-def up(layout: ClusterLayout = ClusterLayout(), brokers: int = 1, progress: Callable[[str], None] = print) -> str:
-    """Start the cluster (a no-op if it already runs with this size); returns its bootstrap servers."""
+def up(
+    layout: ClusterLayout = ClusterLayout(), brokers: int | None = None, progress: Callable[[str], None] = print
+) -> str:
+    """Start the cluster, or the nodes of it that are down; a no-op if all of it runs. Returns its bootstrap.
+
+    brokers=None means the recorded cluster's size (1 for a fresh one).
+    """
+    recorded = recorded_brokers(layout)
+    brokers = brokers or recorded or 1
     if brokers not in (1, 3):
         raise LabError("--brokers must be 1 or 3")
-    running = [node for node in nodes(layout) if node.alive]
-    if running:
-        if len(running) == brokers == recorded_brokers(layout):
-            progress(f"Kafka cluster already up ({brokers} broker(s)) at {layout.bootstrap_servers(brokers)}")
-            return layout.bootstrap_servers(brokers)
+    states = nodes(layout)
+    running = [node for node in states if node.alive]
+    if running and recorded != brokers:
         raise LabError(
-            f"a {recorded_brokers(layout)}-broker cluster is running ({len(running)} alive): "
-            "run `streamlab cluster down` first"
+            f"a {recorded}-broker cluster is running ({len(running)} alive): run `streamlab cluster down` first"
         )
-    if recorded_brokers(layout) not in (0, brokers):
+    if running and len(running) == brokers:
+        progress(f"Kafka cluster already up ({brokers} broker(s)) at {layout.bootstrap_servers(brokers)}")
+        return layout.bootstrap_servers(brokers)
+    if running:
+        return _restart_down_nodes(layout, [node.node_id for node in states if not node.alive], brokers, progress)
+    if recorded not in (0, brokers):
         raise LabError(
-            f"{layout.home} holds a {recorded_brokers(layout)}-broker cluster's data: "
+            f"{layout.home} holds a {recorded}-broker cluster's data: "
             "run `streamlab cluster down --wipe` to start over with a different size"
         )
     jars.verify("kafka")
-    _check_ports_free(layout, brokers)
+    _check_ports_free(layout, range(1, brokers + 1))
     cluster_id = _cluster_id(layout)
     layout.home.mkdir(parents=True, exist_ok=True)
     layout.state_file.write_text(
@@ -210,9 +226,74 @@ def up(layout: ClusterLayout = ClusterLayout(), brokers: int = 1, progress: Call
     processes = {node_id: _start_node(layout, node_id, brokers, cluster_id) for node_id in range(1, brokers + 1)}
     progress(f"starting {brokers} Kafka broker(s) (KRaft) ...")
     bootstrap = layout.bootstrap_servers(brokers)
-    _wait_ready(layout, processes, bootstrap)
+    _wait_ready(
+        layout, processes, lambda: len(kafka_admin.broker_ids(bootstrap)) == brokers, READY_TIMEOUT_S, "become ready"
+    )
     progress(f"Kafka cluster up at {bootstrap} (logs in {layout.home})")
     return bootstrap
+
+
+def _restart_down_nodes(
+    layout: ClusterLayout, down_ids: list[int], brokers: int, progress: Callable[[str], None]
+) -> str:
+    """Start the nodes of a running cluster that are down, with their own id, ports, data and the
+    cluster's id, and wait until they have rejoined: registered, and every partition's ISR full again."""
+    jars.verify("kafka")
+    cluster_id = _cluster_id(layout)
+    names = ", ".join(f"{node_id} (port {layout.broker_port(node_id)})" for node_id in down_ids)
+    progress(f"restarting Kafka node(s) {names}: the others are running ...")
+    bootstrap = layout.bootstrap_servers(brokers)
+    # asked through the running nodes only: a client of ours must not connect to a port being restarted
+    running = ",".join(f"{layout.host}:{layout.broker_port(n)}" for n in range(1, brokers + 1) if n not in down_ids)
+    for attempt in range(1, BIND_ATTEMPTS + 1):
+        _wait_ports_free(layout, down_ids, PORT_FREE_WAIT_S)
+        _check_ports_free(layout, down_ids)
+        log_ends = {node_id: _log_size(layout, node_id) for node_id in down_ids}
+        processes = {node_id: _start_node(layout, node_id, brokers, cluster_id) for node_id in down_ids}
+        try:
+            _wait_ready(
+                layout,
+                processes,
+                lambda: kafka_admin.fully_replicated(running, brokers),
+                REJOIN_TIMEOUT_S,
+                "rejoin the cluster with every partition in sync",
+            )
+            break
+        except LabError:
+            taken = [node_id for node_id in down_ids if _bind_failed(layout, node_id, log_ends[node_id])]
+            if not taken or attempt == BIND_ATTEMPTS:
+                raise
+            progress(f"the port of node(s) {taken} was taken while it started: starting again")
+    progress(f"restarted node(s) {names}: back in the cluster at {bootstrap}, every partition's ISR full")
+    return bootstrap
+
+
+def _wait_ports_free(layout: ClusterLayout, node_ids: list[int], timeout_s: float) -> None:
+    """Give a client's socket on a dead node's port time to close (see _bind_failed); the caller then
+    checks the ports, and names one still taken."""
+    ports = [port for n in node_ids for port in (layout.broker_port(n), layout.controller_port(n))]
+    deadline = time.monotonic() + timeout_s
+    while any(port_in_use(layout.host, port) for port in ports) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def _log_size(layout: ClusterLayout, node_id: int) -> int:
+    path = layout.node_dir(node_id) / "server.log"
+    return path.stat().st_size if path.is_file() else 0
+
+
+def _bind_failed(layout: ClusterLayout, node_id: int, since: int) -> bool:
+    """The node's log, from offset `since` on, says another socket held its port when it bound it.
+
+    A dead broker's port is free for the kernel to hand out as the local end of any outgoing connection
+    if it lies in the ephemeral range (32768-60999 on Linux: the tests' clusters do, 9092-9094 do not),
+    or to a client reconnecting to it (a TCP self-connect). A short-lived one is gone by the next start."""
+    path = layout.node_dir(node_id) / "server.log"
+    if not path.is_file():
+        return False
+    with path.open("rb") as log:
+        log.seek(since)
+        return b"failed to bind" in log.read()
 
 
 def _cluster_id(layout: ClusterLayout) -> str:
@@ -246,29 +327,36 @@ def _start_node(layout: ClusterLayout, node_id: int, brokers: int, cluster_id: s
     return process
 
 
-def _wait_ready(layout: ClusterLayout, processes: dict[int, subprocess.Popen], bootstrap: str) -> None:
-    """Ready means every broker is registered with the quorum, as the cluster itself reports.
+def _wait_ready(
+    layout: ClusterLayout,
+    processes: dict[int, subprocess.Popen],
+    ready: Callable[[], bool],
+    timeout_s: float,
+    what: str,
+) -> None:
+    """Wait until the cluster itself reports `ready`; on failure stop the nodes started here (only those:
+    the others of a cluster being repaired keep running).
 
     Liveness comes from the process handles, not /proc: right after the fork a child's
     command line is still the parent's, which would make a starting broker look dead.
     """
-    deadline = time.monotonic() + READY_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         dead = [node_id for node_id, process in processes.items() if process.poll() is not None]
         if dead:
-            down(layout, progress=lambda _: None)  # stop the nodes that did start
+            _stop_nodes(layout, list(processes))
             raise LabError(
                 f"Kafka node {dead[0]} exited during start-up: see "
                 f"{layout.node_dir(dead[0]) / 'server.log'}\n{_log_tail(layout, dead[0])}"
             )
         try:
-            if len(kafka_admin.broker_ids(bootstrap)) == len(processes):
+            if ready():
                 return
         except LabError:
             pass
         time.sleep(0.5)
-    down(layout, progress=lambda _: None)
-    raise LabError(f"Kafka did not become ready within {READY_TIMEOUT_S:.0f} s: see {layout.home}/node-*/server.log")
+    _stop_nodes(layout, list(processes))
+    raise LabError(f"Kafka did not {what} within {timeout_s:.0f} s: see {layout.home}/node-*/server.log")
 
 
 def _log_tail(layout: ClusterLayout, node_id: int, lines: int = 5) -> str:
@@ -281,13 +369,7 @@ def _log_tail(layout: ClusterLayout, node_id: int, lines: int = 5) -> str:
 
 def down(layout: ClusterLayout = ClusterLayout(), wipe: bool = False, progress: Callable[[str], None] = print) -> int:
     """Stop the nodes `up` started (SIGTERM, then SIGKILL after a grace period); returns how many."""
-    stopped = 0
-    for node in nodes(layout):
-        if node.alive and node.pid:
-            os.kill(node.pid, signal.SIGTERM)
-            _wait_exit(node.pid, str(layout.node_dir(node.node_id) / "server.properties"))
-            stopped += 1
-        (layout.node_dir(node.node_id) / "pid").unlink(missing_ok=True)
+    stopped = _stop_nodes(layout, [node.node_id for node in nodes(layout)])
     if wipe and layout.home.exists():
         shutil.rmtree(layout.home)
     progress(
@@ -296,6 +378,55 @@ def down(layout: ClusterLayout = ClusterLayout(), wipe: bool = False, progress: 
         else "no embedded Kafka broker was running"
     )
     return stopped
+
+
+def _stop_nodes(layout: ClusterLayout, node_ids: list[int]) -> int:
+    """SIGTERM to those of the nodes that run (a clean shutdown), SIGKILL after a grace period; how many ran."""
+    stopped = 0
+    for node in nodes(layout):
+        if node.node_id not in node_ids:
+            continue
+        if node.alive and node.pid:
+            os.kill(node.pid, signal.SIGTERM)
+            _wait_exit(node.pid, _marker(layout, node.node_id))
+            stopped += 1
+        (layout.node_dir(node.node_id) / "pid").unlink(missing_ok=True)
+    return stopped
+
+
+def kill_node(layout: ClusterLayout, node_id: int, progress: Callable[[str], None] = print) -> int:
+    """SIGKILL one running node, as a crash would (no controlled shutdown, no leadership handed over);
+    returns its pid once it is gone. Its data and pid file stay: `up` restarts it with the same id."""
+    states = nodes(layout)
+    running = {node.node_id: node.pid for node in states if node.alive and node.pid}
+    pid = running.get(node_id)
+    if pid is None:
+        known = [node.node_id for node in states]
+        raise LabError(
+            f"embedded Kafka node {node_id} is not running (nodes {known or 'none'}, running "
+            f"{sorted(running) or 'none'}): see `streamlab cluster status`"
+        )
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while not _exited(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    progress(f"killed Kafka node {node_id} (pid {pid}, port {layout.broker_port(node_id)}) with SIGKILL")
+    return pid
+
+
+def _exited(pid: int) -> bool:
+    """Gone, or a zombie: its sockets are closed. An empty command line is not enough: an exiting
+    process drops its memory (and with it the command line) before it closes its files."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def _marker(layout: ClusterLayout, node_id: int) -> str:
+    """What a node's command line contains, and no other process's: the path of its config."""
+    return str(layout.node_dir(node_id) / "server.properties")
 
 
 def _wait_exit(pid: int, marker: str) -> None:

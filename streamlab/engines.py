@@ -34,12 +34,19 @@ FLINK_CHECKPOINT_INTERVAL = "10 s"
 FLINK_LOG_CONFIG = COMPOSE_DIR / "flink" / "log4j-cli.properties"
 SPARK_LOG_CONFIG = COMPOSE_DIR / "spark" / "log4j2.properties"
 DRAIN_TIMEOUT_S = 120
+LOOPBACK = "127.0.0.1"  # every listener of both engines binds here (tests/integration/test_listeners.py)
+FLINK_BIND_KEYS = ("rest.bind-address", "rest.address", "jobmanager.bind-host", "taskmanager.bind-host",
+                   "taskmanager.host")  # fmt: skip
+PYFLINK_WORKER_MODE = "_python_worker_execution_mode"  # PyFlink's own switch: "loopback" or "process"
 
 
 def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironment:
     """A PyFlink TableEnvironment running on a local mini-cluster inside the gateway JVM."""
     connector_jars = jars.file_urls("flink")
     os.environ.setdefault("LOG4J_PROPERTIES", str(FLINK_LOG_CONFIG))  # read when PyFlink starts its JVM
+    # PyFlink's local mode starts a Beam worker pool for Python UDFs on [::] (all interfaces); the jobs
+    # have no Python UDFs, and "process" mode starts no such server (read by TableEnvironment.create)
+    os.environ[PYFLINK_WORKER_MODE] = "process"
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
     mode = EnvironmentSettings.in_streaming_mode() if streaming else EnvironmentSettings.in_batch_mode()
@@ -52,6 +59,9 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
     # cancelling a job closes its classloader while the Kafka connector's admin thread still logs;
     # Flink's leak check then fills the terminal with a stack trace about a harmless shutdown race
     config.set("classloader.check-leaked-classloader", "false")
+    # the mini-cluster's REST endpoint and blob server bind every interface by default: loopback only
+    for key in FLINK_BIND_KEYS:
+        config.set(key, LOOPBACK)
     if streaming and not settings.bounded:
         # the upsert-kafka sink flushes on every checkpoint; without one, only its producer's linger
         config.set("execution.checkpointing.interval", FLINK_CHECKPOINT_INTERVAL)
@@ -144,7 +154,9 @@ def spark_session(settings: Settings) -> SparkSession:
     """A local SparkSession with the Kafka connector; one per process, reused across runs."""
     connector_jars = jars.comma_list("spark")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # the lab is one machine; bind nothing else
+    # the lab is one machine; bind nothing else. Spark's UI (STREAMLAB_SPARK_UI) binds to this
+    # variable and to no setting, so it is set even over a value of the user's
+    os.environ["SPARK_LOCAL_IP"] = LOOPBACK
     from pyspark.sql import SparkSession
 
     parallelism = str(settings.parallelism)
@@ -154,11 +166,17 @@ def spark_session(settings: Settings) -> SparkSession:
         .config("spark.jars", connector_jars)
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={SPARK_LOG_CONFIG.as_uri()}")
         .config("spark.ui.showConsoleProgress", "false")
+        # the driver's RPC and block manager: loopback, whatever the machine's hostname resolves to
+        .config("spark.driver.bindAddress", LOOPBACK)
+        .config("spark.driver.host", LOOPBACK)
         # adaptive execution does not apply to streaming queries; Spark warns on every start otherwise
         .config("spark.sql.adaptive.enabled", "false")
         # 200 by default, and frozen into a query's checkpoint once it exists
         .config("spark.sql.shuffle.partitions", parallelism)
         .config("spark.sql.session.timeZone", "UTC")
+        # a JSON object with a key twice keeps the last value, as Flink's JSON functions and Python do
+        # (try_parse_json gives NULL for such an object otherwise: sql/shared/spark_envelope.sql)
+        .config("spark.sql.variant.allowDuplicateKeys", "true")
         .config("spark.ui.enabled", os.environ.get("STREAMLAB_SPARK_UI", "false"))
         .config("spark.driver.memory", "2g")
         .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")

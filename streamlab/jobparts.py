@@ -1,5 +1,6 @@
 """Pieces every streaming job wires the same way, from sql/shared/: the raw Kafka source (Flink), the
-dead-letter sink and the dead-letter SELECT (both engines), and the consumer group Flink commits to.
+dead-letter sink and the dead-letter SELECT (both engines), the consumer group Flink commits to, and
+the delivery guarantee of every Flink Kafka sink.
 
 Jobs call these; nothing here knows a job. A workload's own SQL stays in sql/<workload>/.
 """
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from streamlab import engines, sqlfiles
-from streamlab.settings import Settings
+from streamlab.settings import MAX_VALUE_CHARS, Settings
 
 if TYPE_CHECKING:
     from pyflink.table import StatementSet, TableEnvironment
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 
 SHARED = "shared"  # sql/shared/
 FlinkBuild = Callable[["TableEnvironment", Settings], "StatementSet"]  # a Flink job module's build()
+# how long the broker keeps an exactly-once sink's transaction open before aborting it: it must outlast a
+# checkpoint interval plus a restart (a transaction pre-committed in a checkpoint is committed by the restarted
+# job; aborted by the broker first, its records would be lost) and stay under the broker's
+# transaction.max.timeout.ms (15 min by default), or the sink's producer is refused
+TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000
 
 
 def flink_explain(build: FlinkBuild, settings: Settings) -> str:
@@ -46,12 +52,27 @@ def flink_source_values(settings: Settings, table: str, topics: str | Sequence[s
     """The placeholders of a Flink Kafka source table (sql/shared/flink_raw_source.sql and its kin);
     a table over several topics reads them all ('topic' = 'a;b'), each row tagged with its kafka_topic."""
     return {
-        "TABLE_NAME": table,
+        "TABLE_NAME": kafka_table(table),
         "TOPIC": topics if isinstance(topics, str) else ";".join(topics),
         "BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "GROUP_ID": flink_group_id(settings),
         "STARTUP_MODE": f"{settings.start_from}-offset",
         "BOUNDED_MODE": "latest-offset" if settings.bounded else "unbounded",
+    }
+
+
+def flink_sink_values(settings: Settings, table: str, topics: str | Sequence[str]) -> dict[str, object]:
+    """The placeholders every Flink Kafka sink table shares (results and dead letters, kafka and upsert-kafka):
+    the cluster and the run's delivery guarantee (--delivery). The transactional id prefix is the job's, the
+    table's and its topics': two jobs (or two runs on other topics) never fence each other's transactions, and
+    a restarted job takes the same prefix, so it finds and aborts what its killed run left open. Flink adds
+    -<subtask>-<checkpoint> to it; at-least-once opens no transactions and ignores it."""
+    named = topics if isinstance(topics, str) else "+".join(topics)
+    return {
+        "BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "DELIVERY_GUARANTEE": settings.delivery,
+        "TRANSACTIONAL_ID_PREFIX": f"{flink_group_id(settings)}-{table}-{named}",
+        "TRANSACTION_TIMEOUT_MS": TRANSACTION_TIMEOUT_MS,
     }
 
 
@@ -61,8 +82,36 @@ def topic_values(settings: Settings, roles: Sequence[str]) -> dict[str, str]:
 
 
 def flink_raw_source(table_env: TableEnvironment, settings: Settings, table: str, topics: str | Sequence[str]) -> None:
-    """Register `table` as (payload, kafka_topic, kafka_partition, kafka_offset) over one or more topics."""
-    table_env.execute_sql(sqlfiles.load(SHARED, "flink_raw_source", flink_source_values(settings, table, topics)))
+    """Register `table` as (payload, kafka_topic, kafka_partition, kafka_offset, envelope_reason) over one or
+    more topics: the Kafka table itself is `<table>_kafka`, `table` the envelope check over it."""
+    values = flink_source_values(settings, table, topics)
+    table_env.execute_sql(sqlfiles.load(SHARED, "flink_raw_source", values))
+    flink_envelope(table_env, table)
+
+
+def flink_envelope(table_env: TableEnvironment, table: str) -> None:
+    """The view `table`: every column of `<table>_kafka` plus envelope_reason (sql/shared/flink_envelope.sql)."""
+    values = {"RECORDS": kafka_table(table), "MAX_VALUE_CHARS": MAX_VALUE_CHARS}
+    table_env.create_temporary_view(table, table_env.sql_query(sqlfiles.load(SHARED, "flink_envelope", values)))
+
+
+def kafka_table(table: str) -> str:
+    """The name of the Kafka table under a source view: parse steps read the view, never this."""
+    return f"{table}_kafka"
+
+
+def spark_raw_source(spark: SparkSession, settings: Settings, view: str, topics: str | Sequence[str]) -> None:
+    """Register `view` as Flink's flink_raw_source does, plus the parsed value `v` (a VARIANT): the Kafka
+    records are `<view>_kafka`, `view` the envelope check over them (sql/shared/spark_envelope.sql)."""
+    spark_envelope(spark, engines.spark_kafka_source(spark, settings, topics), view)
+
+
+def spark_envelope(spark: SparkSession, records: DataFrame, view: str) -> None:
+    """Register `view` over `records` (payload, kafka_topic, kafka_partition, kafka_offset from any source:
+    Kafka, files, a test's rows) with `v` and envelope_reason added, as the parse steps expect."""
+    records.createOrReplaceTempView(kafka_table(view))
+    values = {"RECORDS": kafka_table(view), "MAX_VALUE_CHARS": MAX_VALUE_CHARS}
+    spark.sql(sqlfiles.load(SHARED, "spark_envelope", values)).createOrReplaceTempView(view)
 
 
 @dataclass(frozen=True)
@@ -85,6 +134,7 @@ def flink_event_time_source(
         "WATERMARK_MINUTES": time.watermark_minutes,
     }
     table_env.execute_sql(sqlfiles.load(SHARED, "flink_event_time_source", values))
+    flink_envelope(table_env, table)
 
 
 def flink_dead_letters(
@@ -92,10 +142,11 @@ def flink_dead_letters(
 ) -> None:
     """Add the INSERT that sends the rejected rows of `checked_view` to the topic of `role`."""
     table = f"{checked_view}_dead_letters"
+    topic = settings.topic(role)
     values = {
+        **flink_sink_values(settings, table, topic),
         "TABLE_NAME": table,
-        "TOPIC": settings.topic(role),
-        "BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "TOPIC": topic,
         "CHECKED_VIEW": checked_view,
     }
     table_env.execute_sql(sqlfiles.load(SHARED, "flink_dead_letter_sink", values))

@@ -10,7 +10,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, NodeNotReadyError, TopicAlreadyExistsError
 
 from streamlab.errors import LabError
 
@@ -57,19 +57,38 @@ def no_broker_message(bootstrap_servers: str) -> str:
 
 @contextmanager
 def admin_client(bootstrap_servers: str) -> Iterator[KafkaAdminClient]:
-    try:
-        client = KafkaAdminClient(
-            bootstrap_servers=bootstrap_servers,
-            client_id="streamlab-admin",
-            request_timeout_ms=CLIENT_TIMEOUT_MS,
-            api_version_auto_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
-        )
-    except (KafkaError, ValueError) as error:
-        raise LabError(no_broker_message(bootstrap_servers)) from error
+    client = _new_admin(bootstrap_servers)
     try:
         yield client
     finally:
         client.close()
+
+
+# A broker that has just died stays registered until its session times out (broker.session.timeout.ms,
+# 9 s), and a KRaft cluster names any registered broker as the "controller" an admin client first
+# connects to: while it names the dead one, the client fails with NodeNotReadyError. Ask again.
+DEAD_CONTROLLER_WAIT_S = 20.0
+
+
+def _new_admin(bootstrap_servers: str) -> KafkaAdminClient:
+    deadline = time.monotonic() + DEAD_CONTROLLER_WAIT_S
+    while True:
+        try:
+            return KafkaAdminClient(
+                bootstrap_servers=bootstrap_servers,
+                client_id="streamlab-admin",
+                request_timeout_ms=CLIENT_TIMEOUT_MS,
+                api_version_auto_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+            )
+        except NodeNotReadyError as error:
+            if time.monotonic() > deadline:
+                raise LabError(
+                    f"the Kafka cluster at {bootstrap_servers} answers, but not the broker it names as its "
+                    f"controller ({error}): is a broker down? (`streamlab cluster status`, `streamlab cluster up`)"
+                ) from error
+            time.sleep(0.5)
+        except (KafkaError, ValueError) as error:
+            raise LabError(no_broker_message(bootstrap_servers)) from error
 
 
 def broker_ids(bootstrap_servers: str) -> list[int]:
@@ -161,9 +180,12 @@ def new_consumer(bootstrap_servers: str, **overrides: Any) -> KafkaConsumer:
         raise LabError(no_broker_message(bootstrap_servers)) from error
 
 
-def end_offsets(bootstrap_servers: str, topic: str) -> dict[int, int]:
-    """{partition: next offset} now; the sum is the number of records ever written (before compaction)."""
-    consumer = new_consumer(bootstrap_servers)
+def end_offsets(bootstrap_servers: str, topic: str, read_committed: bool = False) -> dict[int, int]:
+    """{partition: next offset} now; the sum is the number of records ever written (before compaction), plus
+    one offset per transaction marker of a transactional writer. read_committed: up to the last stable
+    offset instead, the end a read_committed reader can reach (an open transaction's records lie beyond)."""
+    isolation = "read_committed" if read_committed else "read_uncommitted"
+    consumer = new_consumer(bootstrap_servers, isolation_level=isolation)
     try:
         partitions = consumer.partitions_for_topic(topic)
         if not partitions:
@@ -175,9 +197,14 @@ def end_offsets(bootstrap_servers: str, topic: str) -> dict[int, int]:
 
 
 def read_topic(
-    bootstrap_servers: str, topic: str, read_committed: bool = False, timeout_s: float | None = None
+    bootstrap_servers: str, topic: str, read_committed: bool = True, timeout_s: float | None = None
 ) -> list[Record]:
     """Every record in the topic up to the end offsets seen at the start: a bounded read.
+
+    read_committed by default: what an exactly-once Flink sink wrote counts once its transaction is
+    committed, and records of aborted transactions (a killed run's) are left out; a topic no transaction
+    wrote reads the same either way. The end is then the last stable offset, so an open transaction (a
+    killed job's, until its restart aborts it) stops the read there instead of making it wait.
 
     Bulk reads go through confluent-kafka (librdkafka): an oracle over millions of records
     would spend minutes in kafka-python. The default timeout grows with the topic's size.
@@ -186,7 +213,7 @@ def read_topic(
     from confluent_kafka import KafkaError as KafkaErrorCode
     from confluent_kafka import TopicPartition as Partition
 
-    ends = end_offsets(bootstrap_servers, topic)  # also the "no such topic" / "no broker" errors
+    ends = end_offsets(bootstrap_servers, topic, read_committed)  # also the "no such topic" / "no broker" errors
     remaining = {p: end for p, end in ends.items() if end > 0}
     consumer = Consumer(
         {
@@ -296,3 +323,68 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str, poll_
         if time.monotonic() > deadline:
             raise LabError(f"timed out after {timeout_s:.0f} s waiting for {what}")
         time.sleep(poll_s)
+
+
+@dataclass(frozen=True, order=True)
+class PartitionReplicas:
+    """One partition's replica set as the cluster reports it: who leads, who holds it, who is in sync."""
+
+    topic: str
+    partition: int
+    leader: int  # -1 while no replica can lead
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+
+    @property
+    def under_replicated(self) -> bool:
+        return len(self.isr) < len(self.replicas)
+
+    @property
+    def in_sync(self) -> str:
+        """'3/3' when every replica is in sync, else e.g. '2/3 under-replicated'."""
+        figure = f"{len(self.isr)}/{len(self.replicas)}"
+        return f"{figure} under-replicated" if self.under_replicated else figure
+
+
+def partition_replicas(bootstrap_servers: str, internal: bool = True) -> list[PartitionReplicas]:
+    """Every partition's leader, replicas and in-sync replicas, by topic and partition; `internal`
+    includes the broker's own topics (__consumer_offsets, ...), which a rejoining broker must catch up too."""
+    with admin_client(bootstrap_servers) as admin:
+        described = admin.describe_topics()  # one metadata request for every topic
+    return sorted(
+        PartitionReplicas(
+            topic["topic"], p["partition"], p["leader"], tuple(sorted(p["replicas"])), tuple(sorted(p["isr"]))
+        )
+        for topic in described
+        if topic["error_code"] == 0 and (internal or not topic["topic"].startswith("__"))
+        for p in topic["partitions"]
+    )
+
+
+def in_sync_by_topic(partitions: list[PartitionReplicas]) -> dict[str, str]:
+    """{topic: '3/3'} when every partition's ISR is full, else the partitions that lag, e.g.
+    'under-replicated: p0 2/3, p2 2/3': what `cluster status` shows per topic."""
+    by_topic: dict[str, list[PartitionReplicas]] = {}
+    for partition in partitions:
+        by_topic.setdefault(partition.topic, []).append(partition)
+    summary = {}
+    for topic, members in by_topic.items():
+        lagging = [p for p in members if p.under_replicated]
+        if lagging:
+            summary[topic] = "under-replicated: " + ", ".join(
+                f"p{p.partition} {len(p.isr)}/{len(p.replicas)}" for p in lagging
+            )
+        else:
+            summary[topic] = ", ".join(sorted({f"{len(p.isr)}/{len(p.replicas)}" for p in members}))
+    return summary
+
+
+def fully_replicated(bootstrap_servers: str, brokers: int) -> bool:
+    """True once `brokers` brokers are registered and no partition (internal ones included) lacks an
+    in-sync replica: a restarted broker has rejoined and caught up."""
+    try:
+        if len(broker_ids(bootstrap_servers)) != brokers:
+            return False
+        return not any(p.under_replicated or p.leader < 0 for p in partition_replicas(bootstrap_servers))
+    except (LabError, KafkaError):
+        return False

@@ -8,10 +8,11 @@ shows up as a difference instead of being repeated on both sides.
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,68 +20,123 @@ import pandas as pd
 
 from streamlab.errors import LabError
 from streamlab.kafka_admin import Record
+from streamlab.settings import MAX_VALUE_CHARS
 
-_TS_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$")
+# ---- the checks every parse step makes (sql/shared/*_envelope.sql and each *_parse.sql), in Python ----
+# The same verdict as both engines on the same bytes (docs/design/validation-parity.md lists the cases):
+# a value is a JSON object when it is valid UTF-8 without U+FFFD, at most MAX_VALUE_CHARS code points,
+# starts with '{' and ends with '}' (white space around), holds no unpaired surrogate escape, and the JSON
+# value starting at its '{' parses; what follows that value is not looked at, as Jackson does not.
 
-
-def _json_text(value: Any) -> str | None:
-    """What a SQL JSON_VALUE returns for a field: scalars as text, null/objects/arrays as NULL.
-    A fractional number as the JVM prints a double (Jackson, then Double.toString), as both engines do."""
-    if value is None or isinstance(value, dict | list):
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float):
-        return java_double_text(value)
-    return json.dumps(value)
-
-
-def java_double_text(number: float) -> str:
-    """Java's Double.toString: plain from 10^-3 up to 10^7 (30.0, 0.002), else 1.0E-5 and 1.2345E7."""
-    if number != number or number in (float("inf"), float("-inf")):
-        return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[repr(number)]
-    if number == 0 or 1e-3 <= abs(number) < 1e7:
-        return repr(number)  # Python's shortest digits, plain in this range as in Java
-    sign, digits, exponent = Decimal(repr(number)).normalize().as_tuple()
-    text = "".join(str(digit) for digit in digits)
-    return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{exponent + len(text) - 1}"
+_OBJECT_START = re.compile(r"[ \t\r\n]*\{")
+_OBJECT_END = re.compile(r"(?s)\}[ \t\r\n]*(?!.)")  # (?s)...(?!.): "nothing after", the same in Java
+_LONE_SURROGATE = re.compile(
+    r"(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})(?<!\\)(?:\\\\)*\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+SECONDS_FORMAT = "%Y-%m-%d %H:%M:%S"  # yyyy-MM-dd HH:mm:ss
+MILLIS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # yyyy-MM-dd HH:mm:ss.SSS, with exactly three digits (below)
+_TS_TEXT = {
+    SECONDS_FORMAT: re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"),
+    MILLIS_FORMAT: re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}"),
+}
+MAX_COUNT = 999_999_999  # 'bad count' above it
+MAX_NUMBER = 1e9  # 'bad number' at or above it, in absolute value
 
 
-def _valid_ts(text: str | None) -> bool:
-    if text is None or not _TS_PATTERN.match(text):
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: Python accepts them, the engines do not
+
+
+# numbers as Decimal: the exact value the engines cast from; booleans stay bool (not numbers)
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constants)
+
+
+def json_object(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, the object): the envelope checks, in the order of sql/shared/*_envelope.sql."""
+    if raw is None or raw == b"":
+        return "empty value", {}
+    try:
+        text = raw.decode("utf-8")  # strict: an invalid byte is a reject, not a U+FFFD
+    except UnicodeDecodeError:
+        return "not UTF-8", {}
+    if "\ufffd" in text:
+        return "not UTF-8", {}  # Flink cannot tell it from a replaced byte, so it is one on all three
+    if len(text) > MAX_VALUE_CHARS:
+        return "too large", {}  # code points, as CHAR_LENGTH counts
+    start = _OBJECT_START.match(text)
+    if not start or not _OBJECT_END.search(text) or _LONE_SURROGATE.search(text):
+        return "not a JSON object", {}
+    try:
+        value, _ = _DECODER.raw_decode(text, start.end() - 1)
+    except (ValueError, RecursionError):
+        return "not a JSON object", {}
+    return None, value  # a value that starts with '{' is a dict
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, Decimal)
+
+
+def field_reason(event: dict[str, Any], strings: tuple[str, ...] = (), numbers: tuple[str, ...] = ()) -> str | None:
+    """The first of 'missing field', 'not a string', 'not a number' for the required fields, in the
+    order the parse steps check them: every field's presence first (JSON null is missing), then types."""
+    for name in (*strings, *numbers):
+        if event.get(name) is None:
+            return f"missing field: {name}"
+    for name in strings:
+        if not isinstance(event[name], str):
+            return f"not a string: {name}"
+    for name in numbers:
+        if not is_number(event[name]):
+            return f"not a number: {name}"
+    return None
+
+
+def optional_text(event: dict[str, Any], name: str) -> str | None:
+    """An optional text field: its value when it is a JSON string, else NULL (number text is not the same
+    on the two engines: Flink prints 1E+3 where Spark prints 1000.0)."""
+    value = event.get(name)
+    return value if isinstance(value, str) else None
+
+
+def round_trips(text: str, pattern: str = SECONDS_FORMAT) -> bool:
+    """The timestamp check of every parse step: the text parses with the pattern and prints back the same
+    (rejects 2025-02-30 and 24:00:00, which a lenient parser would move to another day)."""
+    if not _TS_TEXT[pattern].fullmatch(text):
         return False
     try:
-        pd.Timestamp(text)
+        datetime.strptime(text, pattern)
     except ValueError:
         return False
     return True
 
 
-def _json_object(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
-    """(reason or None, the object): the first two checks of every parse step."""
-    if raw is None:
-        return "empty value", {}
-    try:
-        # as the engines read it: UTF-8, an invalid byte becomes U+FFFD (json.loads(bytes) would guess
-        # UTF-16 or fail instead)
-        parsed = json.loads(raw.decode("utf-8", errors="replace"))
-    except ValueError:
-        return "not a JSON object", {}
-    return (None, parsed) if isinstance(parsed, dict) else ("not a JSON object", {})
+def as_count(value: Decimal) -> int | None:
+    """The count the engines read: TRY_CAST(.. AS DECIMAL(20,10)) rounds half up to 10 places, then a whole
+    number from 0 to MAX_COUNT; None when it is not one (a 'bad count')."""
+    with localcontext() as context:
+        context.prec = 100
+        try:
+            exact = value.quantize(Decimal("1E-10"), rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            return None
+    if abs(exact) >= Decimal(10) ** 10 or exact != exact.to_integral_value() or not 0 <= exact <= MAX_COUNT:
+        return None  # 10 digits before the point: what DECIMAL(20,10) holds
+    return int(exact)
 
 
 def behavior_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
     """(reason or None, parsed event): the same rules as sql/behavior-stats/*_parse.sql, in Python."""
-    reason, event = _json_object(raw)
+    reason, event = json_object(raw)
     if reason:
         return reason, {}
-    fields = {name: _json_text(event.get(name)) for name in ("category", "behavior", "ts")}
-    for name in ("category", "behavior", "ts"):
-        if fields[name] is None:
-            return f"missing field: {name}", fields
-    if not _valid_ts(fields["ts"]):
-        return "bad timestamp: ts", fields
-    return None, fields
+    reason = field_reason(event, strings=("category", "behavior", "ts"))
+    if reason:
+        return reason, {}
+    if not round_trips(event["ts"], MILLIS_FORMAT):
+        return "bad timestamp: ts", {}
+    return None, {name: event[name] for name in ("category", "behavior", "ts")}
 
 
 def behavior_stats(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -119,8 +175,8 @@ def purchase_intents(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]
         if reason:
             rejected.append(_rejected(record, reason))
         elif fields["behavior"] in PURCHASE_INTENTS:
-            _, event = _json_object(record.value)
-            ids = {name: _json_text(event.get(name)) for name in ("user_id", "item_id")}
+            _, event = json_object(record.value)
+            ids = {name: optional_text(event, name) for name in ("user_id", "item_id")}
             intents.append({"source_partition": record.partition, "source_offset": record.offset, **ids, **fields})
     table = pd.DataFrame(intents, columns=INTENT_COLUMNS)
     return table.sort_values(INTENT_COLUMNS[:2], ignore_index=True), pd.DataFrame(rejected, columns=REJECT_COLUMNS)
@@ -133,48 +189,36 @@ def _rejected(record: Record, reason: str) -> dict[str, Any]:
 
 # ---- bike-rentals: the rules of sql/bike-rentals/*_parse.sql, in Python ----------------------
 
-# (?s)...(?!.) is "and nothing after", in Java and in Python alike; a bare $ would also match before a
-# final line break in Java (and a different set of them in Python)
-_BIKE_COUNT = re.compile(r"(?s)^[0-9]{1,9}(?!.)")
-_BIKE_TS = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
-BIKE_EVENT_FIELDS = ("stt_id", "stt_nm", "crt_dttm", "rent_cnt", "return_cnt", "lst_prk_cnt")
-BIKE_SNAPSHOT_FIELDS = ("stt_id", "stt_nm", "crt_dttm", "tot_prk_cnt")
+BIKE_TEXTS = ("stt_id", "stt_nm", "crt_dttm")
+BIKE_EVENT_COUNTS = ("rent_cnt", "return_cnt", "lst_prk_cnt")
+BIKE_SNAPSHOT_COUNTS = ("tot_prk_cnt",)
 _BIKE_OPTIONAL = ("stt_lttd", "stt_lgtd")
 
 
-def _bike_reject_reason(raw: bytes | None, required: tuple[str, ...]) -> tuple[str | None, dict[str, Any]]:
-    """(reason or None, fields as text): checks in the order the SQL CASE does."""
-    reason, record = _json_object(raw)
+def _bike_reject_reason(raw: bytes | None, counts: tuple[str, ...]) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, the fields): checks in the order the SQL CASE does."""
+    reason, record = json_object(raw)
     if reason:
         return reason, {}
-    fields = {name: _json_text(record.get(name)) for name in (*required, *_BIKE_OPTIONAL)}
-    for name in required:
-        if fields[name] is None:
-            return f"missing field: {name}", fields
-    for name in required[3:]:
-        if not _BIKE_COUNT.match(fields[name]):
-            return f"bad count: {name}", fields
-    if not _round_trips(fields["crt_dttm"]):
-        return "bad timestamp: crt_dttm", fields
-    return None, fields
-
-
-def _round_trips(text: str) -> bool:
-    """What the SQL checks: the text parses as yyyy-MM-dd HH:mm:ss and formats back to itself."""
-    if not _BIKE_TS.match(text):
-        return False
-    try:
-        return pd.Timestamp(text).strftime("%Y-%m-%d %H:%M:%S") == text
-    except ValueError:
-        return False
+    reason = field_reason(record, strings=BIKE_TEXTS, numbers=counts)
+    if reason:
+        return reason, {}
+    numbers = {name: as_count(record[name]) for name in counts}
+    bad = next((name for name in counts if numbers[name] is None), None)
+    if bad:
+        return f"bad count: {bad}", {}
+    if not round_trips(record["crt_dttm"]):
+        return "bad timestamp: crt_dttm", {}
+    optional = {name: optional_text(record, name) for name in _BIKE_OPTIONAL}
+    return None, {**{name: record[name] for name in BIKE_TEXTS}, **numbers, **optional}
 
 
 def bike_event_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
-    return _bike_reject_reason(raw, BIKE_EVENT_FIELDS)
+    return _bike_reject_reason(raw, BIKE_EVENT_COUNTS)
 
 
 def bike_snapshot_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
-    return _bike_reject_reason(raw, BIKE_SNAPSHOT_FIELDS)
+    return _bike_reject_reason(raw, BIKE_SNAPSHOT_COUNTS)
 
 
 def _split(records: list[Record], check: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -214,11 +258,17 @@ def bike_hourly(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
         return_cnt=("return_cnt", "sum"),
         event_cnt=("crt_dttm", "size"),
         lst_crt_dttm=("crt_dttm", "max"),
-        stt_lttd=("stt_lttd", "max"),
-        stt_lgtd=("stt_lgtd", "max"),
+        stt_lttd=("stt_lttd", _max_text),
+        stt_lgtd=("stt_lgtd", _max_text),
     )
     hourly = hourly.merge(newest[["stt_id", "ymd", "hh", "lst_prk_cnt"]], on=["stt_id", "ymd", "hh"])
     return hourly[HOURLY_COLUMNS].sort_values(["stt_id", "ymd", "hh"], ignore_index=True), rejected
+
+
+def _max_text(values: pd.Series) -> str | None:
+    """SQL's MAX over text: NULLs ignored, NULL when there is nothing else."""
+    present = values.dropna()
+    return present.max() if not present.empty else None
 
 
 EVENT_COLUMNS = ["stt_id", "crt_dttm", "stt_nm", "rent_cnt", "return_cnt", "lst_prk_cnt", "stt_lttd", "stt_lgtd"]
@@ -252,15 +302,13 @@ def events_from_records(records: list[Record]) -> pd.DataFrame:
 
 def message_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
     """(reason or None, {"timestamp": ...}): a message needs a timestamp that round-trips."""
-    reason, message = _json_object(raw)
+    reason, message = json_object(raw)
+    reason = reason or field_reason(message, strings=("timestamp",))
     if reason:
         return reason, {}
-    stamp = _json_text(message.get("timestamp"))
-    if stamp is None:
-        return "missing field: timestamp", {}
-    if not _round_trips(stamp):
+    if not round_trips(message["timestamp"]):
         return "bad timestamp: timestamp", {}
-    return None, {"timestamp": stamp}
+    return None, {"timestamp": message["timestamp"]}
 
 
 WINDOW_COLUMNS = ["window_start", "window_end", "message_count"]
@@ -292,12 +340,11 @@ def _minute_later(start: str) -> str:
 
 def patient_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
     """(reason or None, {"action": ...}): a row needs an action that is not empty or only spaces."""
-    reason, event = _json_object(raw)
+    reason, event = json_object(raw)
+    reason = reason or field_reason(event, strings=("action",))
     if reason:
         return reason, {}
-    action = _json_text(event.get("action"))
-    if action is None:
-        return "missing field: action", {}
+    action = event["action"]
     if action.strip(" ") == "":  # SQL TRIM removes spaces only, on both engines
         return "empty field: action", {}
     return None, {"action": action}
@@ -317,33 +364,30 @@ def patient_action_counts(records: list[Record]) -> tuple[pd.DataFrame, pd.DataF
 
 # ---- strategy-join: the rules of sql/strategy-join/*.sql, in Python ------------------------------
 
-_DECIMAL = re.compile(r"(?s)^-?[0-9]{1,9}([.][0-9]{1,9})?(?!.)")
-_JVM_DOUBLE = re.compile(r"(?s)^-?[0-9]{1,12}([.][0-9]{1,20})?(E-?[0-9]{1,3})?(?!.)")
 STRATEGY_COLUMNS = ["strategy", "key", "ts", "value", "result"]
 PAIR_COLUMNS = ["key", "c_ts", "d_ts", "c_result", "d_value"]
 JOIN_BOUND = timedelta(minutes=5)
 
 
-def _required_fields(raw: bytes | None, names: tuple[str, ...]) -> tuple[str | None, dict[str, Any]]:
-    """(reason or None, the fields as text): a JSON object holding every one of `names`."""
-    reason, record = _json_object(raw)
+def _strategy_fields(
+    raw: bytes | None, strings: tuple[str, ...], number: str, accept: Callable[[float], bool]
+) -> tuple[str | None, dict[str, Any]]:
+    """(reason or None, fields): a JSON object with text fields, one number `accept`s and a timestamp ts."""
+    reason, record = json_object(raw)
+    reason = reason or field_reason(record, strings=strings, numbers=(number,))
     if reason:
         return reason, {}
-    fields = {name: _json_text(record.get(name)) for name in names}
-    missing = next((name for name in names if fields[name] is None), None)
-    return (f"missing field: {missing}" if missing else None), fields
+    value = float(record[number])  # a DOUBLE, as both engines cast it (1e400 is infinite)
+    if not accept(value):
+        return f"bad number: {number}", {}
+    if not round_trips(record["ts"]):
+        return "bad timestamp: ts", {}
+    return None, {**{name: record[name] for name in strings}, number: value}
 
 
 def strategy_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
     """(reason or None, fields): the checks of sql/strategy-join/*_parse.sql in their order."""
-    reason, fields = _required_fields(raw, ("strategy", "key", "value", "ts"))
-    if reason:
-        return reason, fields
-    if not _DECIMAL.match(fields["value"]):
-        return "bad number: value", fields
-    if not _round_trips(fields["ts"]):
-        return "bad timestamp: ts", fields
-    return None, {**fields, "value": float(fields["value"])}
+    return _strategy_fields(raw, ("strategy", "key", "ts"), "value", lambda value: abs(value) < MAX_NUMBER)
 
 
 def strategy_result(value: float) -> float:
@@ -380,14 +424,7 @@ def _require_unique(records: pd.DataFrame, identity: list[str]) -> None:
 
 def strategy_output_reject_reason(raw: bytes | None) -> tuple[str | None, dict[str, Any]]:
     """(reason or None, fields): the checks the join makes on C_output (sql/strategy-join/*_output_parse.sql)."""
-    reason, fields = _required_fields(raw, ("key", "result", "ts"))
-    if reason:
-        return reason, fields
-    if not _JVM_DOUBLE.match(fields["result"]):
-        return "bad number: result", fields
-    if not _round_trips(fields["ts"]):
-        return "bad timestamp: ts", fields
-    return None, {**fields, "result": float(fields["result"])}
+    return _strategy_fields(raw, ("key", "ts"), "result", math.isfinite)  # any finite result
 
 
 def strategy_pairs(c_outputs: list[Record], d_inputs: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from confluent_kafka import KafkaException
+from kafka.errors import KafkaError
 from rich.console import Group
 from rich.live import Live
 from rich.markup import escape
@@ -86,7 +88,7 @@ def rejects_baseline(settings: Settings, job: Job) -> int:
     recorded = settings.resolved_checkpoint_dir / REJECTS_BASELINE
     if recorded.is_file() and checkpoint_matches_topics(settings) and engines.resume_points(settings):
         return int(json.loads(recorded.read_text(encoding="utf-8"))["dead_letters"])
-    return results.topic_size(settings.bootstrap_servers, settings.topic(job.rejects))
+    return results.committed_records(settings.bootstrap_servers, settings.topic(job.rejects))
 
 
 def remember_rejects_baseline(settings: Settings, job: Job) -> None:
@@ -102,7 +104,9 @@ def count_rejects(settings: Settings, job: Job, baseline: int = 0) -> int:
     if spec is None:
         return 0
     if spec.is_topic:
-        return sum(results.topic_size(settings.bootstrap_servers, topic) for topic in spec.topics(settings)) - baseline
+        # records, not offsets: an exactly-once sink's commit markers take offsets too
+        topics = spec.topics(settings)
+        return sum(results.committed_records(settings.bootstrap_servers, topic) for topic in topics) - baseline
     return len(results.read_result(spec, settings))
 
 
@@ -312,6 +316,9 @@ def with_silent_drops(running: RunningJob, progress: Progress) -> Progress:
     return replace(progress, dropped=max(progress.pending, 0))
 
 
+KAFKA_OUTAGE_S = 60  # how long the live view keeps trying while Kafka reads fail (see follow)
+
+
 def follow(
     settings: Settings,
     workload: Workload,
@@ -331,11 +338,23 @@ def follow(
     """
     view = results.open_view(job.result, settings)
     deadline = None
+    outage_since: float | None = None  # when the view's Kafka reads began to fail, after one had worked
+    shown = False
     try:
         with Live(console=display.console, refresh_per_second=4, transient=False) as live:
             while True:
-                view.refresh()
-                progress = with_silent_drops(running, measure(settings, job, view.frame(), rejects_before))
+                try:
+                    view.refresh()
+                    progress = with_silent_drops(running, measure(settings, job, view.frame(), rejects_before))
+                except (KafkaError, KafkaException, LabError):
+                    # a broker down: reads fail until its partitions' leadership has moved (about 10 s),
+                    # while the job itself keeps running; only an outage that lasts ends the view (and the job)
+                    outage_since = outage_since or time.monotonic()
+                    if not shown or time.monotonic() - outage_since > KAFKA_OUTAGE_S:
+                        raise
+                    time.sleep(refresh_s)
+                    continue
+                outage_since, shown = None, True
                 status = running.status()
                 live.update(render(settings, workload, job, progress, status, producer))
                 if producer and producer.error:

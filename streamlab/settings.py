@@ -17,9 +17,17 @@ START_POSITIONS = ("earliest", "latest")
 # realTime (Spark 4.1+: long-running tasks, records flow through as they arrive; stateless queries only
 # before Spark 4.3; its duration is how often it checkpoints, not a latency target)
 SPARK_TRIGGERS = ("processingTime", "realTime")
+# what a Flink Kafka sink promises across a crash (`run --delivery`): at-least-once writes at once and
+# may write again what it wrote after the last checkpoint; exactly-once writes in Kafka transactions
+# committed when a checkpoint completes, so read_committed readers see each record once
+AT_LEAST_ONCE, EXACTLY_ONCE = "at-least-once", "exactly-once"
+DELIVERY_GUARANTEES = (AT_LEAST_ONCE, EXACTLY_ONCE)
 
 # the topic roles most workloads have; a workload may declare others (see streamlab.workloads)
 INPUT, OUTPUT, DEAD_LETTERS = "input", "output", "dead_letters"
+# the longest record value (in characters) a parse step reads; a longer one is a dead letter
+# ('too large'), on both engines and in the oracle. Kafka's own limit (1 MiB by default) is far above it.
+MAX_VALUE_CHARS = 65_536
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class Settings:
     # extra engine configuration (`run --conf KEY=VALUE`): Flink configuration keys or Spark conf keys
     engine_conf: Mapping[str, str] = field(default_factory=dict)
     spark_trigger: str = ""  # `run --trigger KIND=DURATION` on Spark; "" = micro-batches back to back
+    delivery: str = AT_LEAST_ONCE  # `run --delivery`: the guarantee of every Kafka sink of a Flink job
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -55,6 +64,18 @@ class Settings:
             raise LabError("--parallelism and --partitions must be at least 1")
         if self.spark_trigger:
             self.trigger_parts()  # a bad --trigger is reported before any engine starts
+        self.check_delivery()
+
+    def check_delivery(self) -> None:
+        """--delivery names a guarantee the engine's Kafka sink can give; Spark's gives at-least-once only."""
+        if self.delivery not in DELIVERY_GUARANTEES:
+            raise LabError(f"--delivery must be {' or '.join(DELIVERY_GUARANTEES)}, not {self.delivery!r}")
+        if self.delivery == EXACTLY_ONCE and self.engine == "spark":
+            raise LabError(
+                "--delivery exactly-once is a Flink option: Spark's Kafka sink is at-least-once (a micro-batch "
+                "replayed after a crash is written again, and it has no Kafka transactions); run Spark without "
+                "--delivery, or run flink"
+            )
 
     def trigger_parts(self) -> tuple[str, str]:
         """("processingTime", "500 ms") from "processingTime=500 ms"; an error naming the choices otherwise."""

@@ -102,6 +102,16 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         cluster.down(layout, progress=lambda _: None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def output_root_for_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests write under pytest's tmp folders, so that is their output root (streamlab.paths):
+    for the CLI called in-process and for every `python -m streamlab` they start, which inherits it."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("STREAMLAB_OUTPUT_ROOT", str(tmp_path_factory.getbasetemp()))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def topic_suffix() -> str:
     """A unique suffix so every test works on topics nobody else has written to."""

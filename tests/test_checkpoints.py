@@ -107,11 +107,11 @@ def test_a_resumed_run_counts_its_dead_letters_from_where_its_first_run_began(
     """The restored state counts every record since the first run; so must the live view's rejects."""
     workload = workloads.get("behavior-stats")
     settings = Settings(workload.name, engine="flink", checkpoint_dir=tmp_path, topics=workload.topic_names("r_"))
-    monkeypatch.setattr(runner.results, "topic_size", lambda _servers, _topic: 25)  # the dead letters now
+    monkeypatch.setattr(runner.results, "committed_records", lambda _servers, _topic: 25)  # the dead letters now
     runner.remember_topics(settings)
     runner.remember_rejects_baseline(settings, workload.job())  # a first run, with 25 old dead letters
     assert runner.rejects_baseline(settings, workload.job()) == 25  # nothing to resume from: what is there
-    monkeypatch.setattr(runner.results, "topic_size", lambda _servers, _topic: 40)  # 15 of the first run's
+    monkeypatch.setattr(runner.results, "committed_records", lambda _servers, _topic: 40)  # 15 of the first run's
     flink_checkpoint(tmp_path, FIRST_RUN, 3)
     assert runner.rejects_baseline(settings, workload.job()) == 25  # resumed: the first run's 15 count too
     other_topics = settings.with_(topics=workload.topic_names("s_"))

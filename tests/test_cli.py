@@ -210,3 +210,37 @@ def test_engine_configuration_flags_are_checked_before_anything_starts(capsys: p
     assert main(["run", "flink", "behavior-stats", "--trigger", "realTime=5 seconds",
                  "--bootstrap-servers", UNREACHABLE]) == 2  # fmt: skip
     assert "--trigger is a Spark setting" in capsys.readouterr().out
+
+
+# ---- check: both engines by default, an existing result with --existing or a result flag -----------
+
+
+@pytest.mark.parametrize(
+    ("flags", "existing"),
+    [
+        ([], False),
+        (["--topic-prefix", "mine_"], False),  # the prefix of the check's own fresh topics
+        (["--parallelism", "2", "--job", "stats"], False),
+        (["--existing"], True),
+        (["--input-topic", "in"], True),
+        (["--topic", "output=out"], True),
+        (["--engine", "spark"], True),
+        (["--dead-letter-topic", "dlq"], True),
+    ],
+)
+def test_check_runs_both_engines_unless_told_to_read_an_existing_result(flags: list[str], existing: bool) -> None:
+    from streamlab.cli import build_parser, checks_existing
+
+    assert checks_existing(build_parser().parse_args(["check", "behavior-stats", *flags])) is existing
+
+
+@pytest.mark.usefixtures("kafka_must_not_be_called")
+def test_check_of_a_not_built_workload_says_so_before_asking_kafka(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", NOT_BUILT, "--bootstrap-servers", UNREACHABLE]) == 2
+    assert "not built yet" in capsys.readouterr().out
+
+
+def test_check_without_a_broker_exits_2_naming_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "behavior-stats", "--bootstrap-servers", UNREACHABLE]) == 2
+    output = " ".join(capsys.readouterr().out.split())
+    assert "error:" in output and "cluster up" in output

@@ -67,8 +67,8 @@ def test_purchase_intents_projects_the_event_as_sent_and_its_source_position() -
          "behavior": "purchase", "ts": "2025-04-21 14:10:45.123"},
         {"source_partition": 0, "source_offset": 2, "user_id": "user_1", "item_id": "item_1", "category": "home",
          "behavior": "add_to_cart", "ts": "2025-12-31 23:59:59.999"},
-        # no user_id is NULL (the parse does not require one); a number is read as its text, as JSON_VALUE does
-        {"source_partition": 1, "source_offset": 1, "user_id": None, "item_id": "7", "category": "books",
+        # no user_id is NULL (the parse does not require one); so is a number: ids are text on both engines
+        {"source_partition": 1, "source_offset": 1, "user_id": None, "item_id": None, "category": "books",
          "behavior": "purchase", "ts": "2025-04-21 14:10:45.123"},
     ]  # fmt: skip
 
@@ -200,6 +200,7 @@ def test_flink_reuses_behavior_stats_parse_and_the_shared_dead_letters(loaded: l
     flink_job.build(table_env, SETTINGS)
     assert loaded == [
         ("shared", "flink_raw_source"),
+        ("shared", "flink_envelope"),
         ("passthrough", "flink_sink"),
         ("behavior-stats", "flink_parse"),
         ("passthrough", "query"),
@@ -219,7 +220,7 @@ def test_spark_reuses_behavior_stats_parse_in_one_query_routed_by_topic(
     monkeypatch.setattr(engines, "spark_session", lambda settings: MagicMock())
     monkeypatch.setattr(engines, "spark_kafka_sink", lambda *args, **kwargs: started.append((args, kwargs)))
     job = spark_job.run(SETTINGS)
-    assert loaded == [("behavior-stats", "spark_parse"), ("passthrough", "spark_routed")]
+    assert loaded == [("shared", "spark_envelope"), ("behavior-stats", "spark_parse"), ("passthrough", "spark_routed")]
     assert len(started) == 1  # one streaming query: intents and dead letters alike
     (_, settings, name, mode), kwargs = started[0]
     assert (settings, name, mode, kwargs) == (SETTINGS, "routed", "update", {})  # no topic: the frame's column routes

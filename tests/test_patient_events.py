@@ -101,7 +101,8 @@ def test_the_sample_has_rows_the_job_must_dead_letter() -> None:
         (b'{"action": ""}', "empty field: action"),
         (b'{"action": "   "}', "empty field: action"),
         (b'{"action": "admit"}', None),
-        (b'{"action": 7}', None),  # counted as "7" by JSON_VALUE and get_json_object alike
+        (b'{"action": 7}', "not a string: action"),  # a number is not an action, on both engines
+        (b'{"action": ["admit"]}', "not a string: action"),
     ],
 )
 def test_oracle_reasons(raw: bytes | None, reason: str | None) -> None:

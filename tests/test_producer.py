@@ -94,6 +94,7 @@ def test_malformed_records_cover_every_reject_reason() -> None:
         "not a JSON object",
         "missing field: category",
         "missing field: behavior",
+        "not a string: ts",
         "bad timestamp: ts",
     }
 

@@ -11,7 +11,7 @@ from flink_jobs.behavior_stats import sql_values
 from streamlab import jobparts, sqlfiles, workloads
 from streamlab.errors import LabError
 from streamlab.paths import REPO_ROOT, SQL_DIR
-from streamlab.settings import Settings, bootstrap_from_env
+from streamlab.settings import MAX_VALUE_CHARS, Settings, bootstrap_from_env
 
 WORKLOAD = "behavior-stats"
 SQL_NAMES = sorted(path.stem for path in (SQL_DIR / WORKLOAD).glob("*.sql"))
@@ -114,14 +114,19 @@ def shared_values(settings: Settings) -> dict[str, object]:
     """Every placeholder a shared file may hold, as the jobs fill them (streamlab.jobparts)."""
     source = jobparts.flink_source_values(settings, "t_raw", settings.input_topic)
     time = {"TIME_COLUMN": "ts", "TIME_FIELD": "timestamp", "WATERMARK_MINUTES": 1}
-    return {**source, **time, "CHECKED_VIEW": "t_checked"}
+    sink = jobparts.flink_sink_values(settings, "t_dead_letters", settings.dead_letter_topic)
+    envelope = {"RECORDS": jobparts.kafka_table("t_raw"), "MAX_VALUE_CHARS": MAX_VALUE_CHARS}
+    return {**sink, **source, **time, **envelope, "CHECKED_VIEW": "t_checked"}
 
 
 @pytest.mark.parametrize("name", [*(f"{WORKLOAD}/{n}" for n in SQL_NAMES), *(f"shared/{n}" for n in SHARED_NAMES)])
 def test_sql_file_renders_with_flink_job_values(name: str) -> None:
     folder, stem = name.split("/")
     settings = job_settings(bounded=True, start_from="latest")
-    values = shared_values(settings) if folder == jobparts.SHARED else sql_values(settings)
+    # a workload's files may hold the shared placeholders too (flink_seed_source.sql: a Kafka source)
+    values = (
+        shared_values(settings) if folder == jobparts.SHARED else {**shared_values(settings), **sql_values(settings)}
+    )
     text = sqlfiles.load(folder, stem, values)
     assert "${" not in text
     assert not text.endswith(";")

@@ -4,6 +4,8 @@
 -- 'raw' over 'key.fields'), the key the producer used, so an intent lands in the partition number its
 -- event came from; the value is the JSON of every column, user_id included ('value.fields-include' =
 -- 'ALL'), nulls written as null. Spark's twin (spark_routed.sql) writes the same key and value bytes.
+-- Delivery (--delivery): at-least-once writes at once, and after a crash again what it wrote since the last
+-- checkpoint; exactly-once writes in transactions committed per checkpoint: read_committed readers see each once.
 CREATE TEMPORARY TABLE purchase_intents (
     user_id STRING,
     item_id STRING,
@@ -16,6 +18,9 @@ CREATE TEMPORARY TABLE purchase_intents (
     'connector' = 'kafka',
     'topic' = '${OUTPUT_TOPIC}',
     'properties.bootstrap.servers' = '${BOOTSTRAP_SERVERS}',
+    'sink.delivery-guarantee' = '${DELIVERY_GUARANTEE}',
+    'sink.transactional-id-prefix' = '${TRANSACTIONAL_ID_PREFIX}',
+    'properties.transaction.timeout.ms' = '${TRANSACTION_TIMEOUT_MS}',
     'key.format' = 'raw',
     'key.fields' = 'user_id',
     'value.format' = 'json',

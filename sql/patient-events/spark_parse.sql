@@ -1,18 +1,24 @@
 -- patient-events parse step, Spark dialect: a replayed CSV row (JSON) -> its action + a reject reason.
 -- The job registers this SELECT as the view patient_events_checked that query.sql reads.
--- Concept: schema-on-read with explicit validation (the Flink twin is flink_parse.sql; the dialects
--- differ only in the JSON test and the field function). Spark's Kafka source gives `value` as
--- binary; the job casts it to the `payload` string first, so both start from the same columns.
+-- Concept: schema-on-read with explicit validation (the Flink twin is flink_parse.sql, with the same
+-- checks in the same order). The source view (sql/shared/spark_envelope.sql) has parsed the value
+-- into the VARIANT v; the field's JSON type is schema_of_variant of it, its text try_variant_get.
 SELECT
-    get_json_object(payload, '$.action') AS action,
+    action,
     CASE
-        WHEN payload IS NULL THEN 'empty value'
-        WHEN json_object_keys(payload) IS NULL THEN 'not a JSON object'
-        WHEN get_json_object(payload, '$.action') IS NULL THEN 'missing field: action'
-        WHEN trim(get_json_object(payload, '$.action')) = '' THEN 'empty field: action'
+        WHEN envelope_reason IS NOT NULL THEN envelope_reason
+        WHEN k_action IS NULL OR k_action = 'VOID' THEN 'missing field: action'
+        WHEN k_action <> 'STRING' THEN 'not a string: action'
+        WHEN trim(action) = '' THEN 'empty field: action'
     END AS reject_reason,
     payload,
     kafka_topic,
     kafka_partition,
     kafka_offset
-FROM patient_events_raw
+FROM (
+    SELECT
+        *,
+        schema_of_variant(variant_get(v, '$.action')) AS k_action,
+        try_variant_get(v, '$.action', 'string') AS action
+    FROM patient_events_raw
+)

@@ -150,11 +150,11 @@ def spark(produced: Produced):  # noqa: ANN201 - a SparkSession, imported lazily
 
 def checked_frame(spark, records: list[kafka_admin.Record], raw_view: str, parse: str):  # noqa: ANN001, ANN201
     """Records as the streaming source gives them, run through the job's own parse step."""
-    from streamlab import sqlfiles
+    from streamlab import jobparts, sqlfiles
 
     rows = [(r.value.decode(), r.topic, r.partition, r.offset) for r in records]
     schema = "payload STRING, kafka_topic STRING, kafka_partition INT, kafka_offset BIGINT"
-    spark.createDataFrame(rows, schema).createOrReplaceTempView(raw_view)
+    jobparts.spark_envelope(spark, spark.createDataFrame(rows, schema), raw_view)
     return spark.sql(sqlfiles.load("bike-rentals", parse))
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from kafka.errors import KafkaError
 
 from streamlab import cluster, kafka_admin
 from streamlab.errors import LabError
@@ -23,14 +24,17 @@ from streamlab.errors import LabError
 pytestmark = pytest.mark.integration
 
 FIRST_BASE_PORT = 39092
+LAST_PORT = 40999  # the range these tests may use; the test session's own broker sits on 29092 (or 41092)
 
 
-def free_base_port(after: int = FIRST_BASE_PORT) -> int:
-    """A base port whose broker port and controller port are both free."""
-    for base in range(after, after + 4000, 200):
-        if not any(cluster.port_in_use("localhost", port) for port in (base, base + cluster.CONTROLLER_PORT_OFFSET)):
+def free_base_port(after: int = FIRST_BASE_PORT, brokers: int = 1) -> int:
+    """A base port whose broker ports and controller ports (for `brokers` nodes) are all free."""
+    last_base = LAST_PORT - cluster.CONTROLLER_PORT_OFFSET - (brokers - 1)
+    for base in range(after, last_base + 1, 200):
+        ports = [base + node + offset for node in range(brokers) for offset in (0, cluster.CONTROLLER_PORT_OFFSET)]
+        if not any(cluster.port_in_use("localhost", port) for port in ports):
             return base
-    raise AssertionError(f"no free base port between {after} and {after + 4000}")
+    raise AssertionError(f"no free base port for {brokers} broker(s) between {after} and {LAST_PORT}")
 
 
 def process_running(pid: int) -> bool:
@@ -200,14 +204,50 @@ def test_nodes_recognises_its_process_by_the_config_path(tmp_path: Path) -> None
         assert cluster.nodes(layout)[0].alive is False
 
 
-def test_three_brokers_replicate_every_partition(tmp_path: Path) -> None:
-    layout = cluster.ClusterLayout(run_dir=tmp_path, base_port=free_base_port(FIRST_BASE_PORT + 1000))
+def test_three_brokers_replicate_every_partition_and_a_killed_node_rejoins(tmp_path: Path) -> None:
+    """`up` restarts a killed node alone (same id, data and port) and waits until every ISR is full again.
+    Node 2, whose port is odd: see test_broker_down.py for why a test kills no node on an even port."""
+    layout = cluster.ClusterLayout(run_dir=tmp_path, base_port=free_base_port(FIRST_BASE_PORT + 1000, brokers=3))
     try:
         bootstrap = cluster.up(layout, brokers=3, progress=lambda _: None)
         assert bootstrap.count(",") == 2
         assert kafka_admin.broker_ids(bootstrap) == [1, 2, 3]
         kafka_admin.ensure_topics(bootstrap, [kafka_admin.TopicSpec("replicated", compacted=True)])
+        # each broker applies the cluster's metadata on its own: the one asked next may not list the topic yet
+        kafka_admin.wait_until(
+            lambda: bool(kafka_admin.describe_topics(bootstrap)), 60, "the new topic in the metadata"
+        )
         (described,) = kafka_admin.describe_topics(bootstrap)
         assert described == {"topic": "replicated", "partitions": 3, "replication": 3, "compacted": True}
+        assert kafka_admin.in_sync_by_topic(kafka_admin.partition_replicas(bootstrap, internal=False)) == {
+            "replicated": "3/3"
+        }
+
+        pids = {node.node_id: node.pid for node in cluster.nodes(layout)}
+        assert cluster.kill_node(layout, 2, progress=lambda _: None) == pids[2]
+        assert not process_running(pids[2])
+        assert [node.alive for node in cluster.nodes(layout)] == [True, False, True]
+        kafka_admin.wait_until(
+            lambda: under_replicated_without(bootstrap, 2), 120, "the cluster to drop node 2 from every ISR"
+        )
+        with pytest.raises(LabError, match="node 2 is not running"):
+            cluster.kill_node(layout, 2, progress=lambda _: None)
+
+        messages: list[str] = []
+        assert cluster.up(layout, progress=messages.append) == bootstrap  # the recorded size: 3
+        assert messages[0].startswith(f"restarting Kafka node(s) 2 (port {layout.base_port + 1})")
+        restarted = {node.node_id: node.pid for node in cluster.nodes(layout)}
+        assert restarted[2] != pids[2] and {1: pids[1], 3: pids[3]} == {1: restarted[1], 3: restarted[3]}
+        assert kafka_admin.broker_ids(bootstrap) == [1, 2, 3]
+        assert not any(p.under_replicated for p in kafka_admin.partition_replicas(bootstrap))
     finally:
         assert cluster.down(layout, progress=lambda _: None) == 3
+
+
+def under_replicated_without(bootstrap: str, node_id: int) -> bool:
+    """Every partition of the user topic has lost node_id from its ISR (and still has a leader)."""
+    try:
+        partitions = kafka_admin.partition_replicas(bootstrap, internal=False)
+    except (LabError, KafkaError):
+        return False  # the cluster still lists the dead node and the client tried it first: not yet
+    return bool(partitions) and all(node_id not in p.isr and p.leader >= 0 for p in partitions)

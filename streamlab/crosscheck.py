@@ -1,0 +1,461 @@
+"""`streamlab check WORKLOAD`: both engines over one seeded input, side by side with the pandas oracle.
+
+The workload's producer writes its demo input once (as `demo` does, at full speed) into fresh topics
+named with the check's prefix, or into a file for a batch workload. Then each engine runs the job
+bounded, each stage of a pipeline in a process of its own (`streamlab run ENGINE WORKLOAD --job J
+--bounded ...`, as a user types it: several Flink planners in one process trip FLINK-23020), into
+output topics and folders of its own: both engines read the same input topics, but if they wrote the
+same output topic, each would read the other's rows back. Last, both results are read back and put
+beside the oracle over exactly the records produced: one table, and one summary line per engine.
+
+Generic over the registry (streamlab.workloads): which roles a job writes decides which topics are
+the engine's own; nothing here names a workload or imports a job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from rich.markup import escape
+
+from streamlab import display, kafka_admin, results, runner
+from streamlab.errors import LabError
+from streamlab.oracles import same_values
+from streamlab.paths import RUN_DIR
+from streamlab.processes import StreamlabProcess
+from streamlab.results import ResultSpec
+from streamlab.settings import ENGINES, Settings
+from streamlab.workloads import Job, Workload
+
+DEFAULT_PREFIX = "check_"
+ENGINE_TIMEOUT_S = 1800.0  # one bounded run on a busy 2-core machine takes a minute; never an hour
+SHOWN_ROWS = 20  # rows of the side-by-side table printed, the differing ones first
+PACING_FLAGS = ("rate", "speedup")  # producer options that slow it down to a live pace; 0 = at once
+OWNED_TOPICS = "owned-topics.json"  # topics `check` created, per cluster: the only ones it deletes
+ORACLE = "pandas"
+
+
+# ---- where each engine reads and writes -------------------------------------------------------------
+
+
+def written_roles(workload: Workload) -> set[str]:
+    """Topic roles some job of the workload writes (results, dead letters): each engine gets its own."""
+    roles: set[str] = set()
+    for job in workload.jobs:
+        if job.result.is_topic:
+            roles.update(job.result.roles)
+        if job.rejects and not job.batch:
+            roles.add(job.rejects)
+    return roles
+
+
+def engine_topics(workload: Workload, prefix: str, engine: str) -> dict[str, str]:
+    """role -> topic: the input roles shared (prefix + name), the written ones the engine's own."""
+    shared = workload.topic_names(prefix)
+    own = written_roles(workload)
+    return {role: f"{prefix}{engine}_{name[len(prefix) :]}" if role in own else name for role, name in shared.items()}
+
+
+def work_dir(workload: Workload, prefix: str) -> Path:
+    """The check's folder: the input file of a batch job, each engine's files, checkpoints and logs."""
+    return RUN_DIR / "check" / f"{prefix}{workload.name}"
+
+
+def engine_settings(settings: Settings, workload: Workload, prefix: str) -> dict[str, Settings]:
+    """Each engine's settings: its own output topics, output folder and checkpoint folder."""
+    folder = work_dir(workload, prefix)
+    return {
+        engine: settings.with_(
+            engine=engine,
+            topics=engine_topics(workload, prefix, engine),
+            input_path=folder / "input.csv",
+            output_dir=folder / engine,
+            checkpoint_dir=folder / "checkpoints" / engine,
+            bounded=True,
+        )
+        for engine in ENGINES
+    }
+
+
+def stage_settings(settings: Settings, job: Job) -> Settings:
+    """A stage's own checkpoint folder, named after the job (what runner.forget_later_stages expects)."""
+    return settings.with_(job=job.name, checkpoint_dir=settings.resolved_checkpoint_dir / job.name)
+
+
+# ---- fresh topics, input --------------------------------------------------------------------------
+
+
+def all_topics(per_engine: dict[str, Settings]) -> list[str]:
+    return sorted({topic for settings in per_engine.values() for topic in settings.topics.values()})
+
+
+def start_over(per_engine: dict[str, Settings], workload: Workload, prefix: str) -> None:
+    """Delete the topics (only ones an earlier check created) and the folder of the last check."""
+    topics = all_topics(per_engine)
+    bootstrap = next(iter(per_engine.values())).bootstrap_servers
+    if topics:
+        refuse_foreign_topics(bootstrap, topics)
+        kafka_admin.delete_topics(bootstrap, topics)
+        record_owned(bootstrap, topics)
+        for settings in per_engine.values():
+            runner.ensure_topics(settings, workload)
+    shutil.rmtree(work_dir(workload, prefix), ignore_errors=True)
+
+
+def _owned_file() -> Path:
+    return RUN_DIR / "check" / OWNED_TOPICS
+
+
+def owned_topics(bootstrap: str) -> set[str]:
+    path = _owned_file()
+    recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return set(recorded.get(bootstrap, []))
+
+
+def record_owned(bootstrap: str, topics: Sequence[str]) -> None:
+    path = _owned_file()
+    recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    recorded[bootstrap] = sorted(set(recorded.get(bootstrap, [])) | set(topics))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = path.with_name(f"{path.name}.{os.getpid()}")  # renamed into place: a reader never sees half of it
+    written.write_text(json.dumps(recorded, indent=1), encoding="utf-8")
+    written.replace(path)
+
+
+def refuse_foreign_topics(bootstrap: str, topics: Sequence[str]) -> None:
+    """A check deletes its topics: never a user's (`check W --topic-prefix P` used to read P's results)."""
+    with kafka_admin.admin_client(bootstrap) as admin:
+        existing = set(admin.list_topics())
+    foreign = sorted((set(topics) & existing) - owned_topics(bootstrap))
+    if foreign:
+        raise LabError(
+            f"topic(s) {', '.join(foreign)} exist and were not written by `streamlab check`, which deletes its "
+            "topics: give it another --topic-prefix, or add --existing to check a result a `run` already wrote"
+        )
+
+
+def fast_producer_options(options: argparse.Namespace) -> argparse.Namespace:
+    """The demo's producer options at full speed: a check needs the records, not a live pace."""
+    faster = argparse.Namespace(**vars(options))
+    for name in PACING_FLAGS:
+        if hasattr(faster, name):
+            setattr(faster, name, 0.0)
+    return faster
+
+
+def produce(settings: Settings, workload: Workload, options: argparse.Namespace) -> str:
+    """The seeded input, once: into the shared input topics, or (batch) the check's input file."""
+    options = fast_producer_options(options)
+    if workload.batch:
+        options.output = settings.input_path  # a file producer's --output is the file its job reads
+        settings.input_path.parent.mkdir(parents=True, exist_ok=True)
+    return runner.produce(settings, workload, options, show_progress=False)
+
+
+# ---- each engine in its own process ----------------------------------------------------------------
+
+
+def run_args(settings: Settings, workload: Workload, job: Job) -> list[str]:
+    """`streamlab run ENGINE WORKLOAD --job J --bounded ...` with this check's topics and folders."""
+    args = [
+        "run", settings.engine, workload.name, "--job", job.name, "--bounded",
+        "--checkpoint-dir", str(settings.resolved_checkpoint_dir), "--output-dir", str(settings.output_dir),
+        "--parallelism", str(settings.parallelism), "--bootstrap-servers", settings.bootstrap_servers,
+    ]  # fmt: skip
+    if job.batch:
+        return [*args, "--input", str(settings.input_path)]
+    for role, topic in sorted(settings.topics.items()):
+        args += ["--topic", f"{role}={topic}"]
+    return args
+
+
+def run_in_own_process(args: list[str], log: Path, timeout_s: float = ENGINE_TIMEOUT_S) -> float:
+    """Run `streamlab ARGS` to its end; its seconds. A failure or a timeout is an error with its log's tail;
+    on Ctrl-C (or any error here) its whole process tree, the engine's JVM included, is killed."""
+    process = StreamlabProcess(args, log)
+    started = time.monotonic()
+    try:
+        code = process.process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill_tree()
+        raise LabError(
+            f"`streamlab {' '.join(args[:3])}` did not finish within {timeout_s:.0f} s (see {log})"
+        ) from None
+    except BaseException:
+        process.kill_tree()
+        raise
+    if code != 0:
+        raise LabError(f"`streamlab {' '.join(args[:3])}` failed (exit {code}; log {log}): ...{process.output[-800:]}")
+    return time.monotonic() - started
+
+
+# ---- the verdict ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One engine's result against the oracle, by key."""
+
+    rows: int  # rows in the engine's result
+    equal: int  # keys the oracle has, with the oracle's values (and only once)
+    differing: int  # result rows whose key the oracle has, with other values, or a key written twice
+    missing: int  # keys of the oracle the result lacks
+    extra: int  # result rows whose key the oracle does not have
+
+
+def merge_on_keys(left: pd.DataFrame, right: pd.DataFrame, keys: list[str], **how: object) -> pd.DataFrame:
+    """An outer merge on the key columns; an empty side (object columns) takes the other side's key types."""
+    for frame, other in ((left, right), (right, left)):
+        if frame.empty and not other.empty:
+            for key in keys:
+                frame[key] = frame[key].astype(other[key].dtype)
+    return left.merge(right, on=keys, how="outer", **how)
+
+
+def _merged(table: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec) -> pd.DataFrame:
+    """The engine's rows and the oracle's, side by side (suffixes _engine, _oracle; _merge says who has the key)."""
+    columns = [*spec.key_columns, *spec.value_columns]
+    mine, wanted = table.reindex(columns=columns), expected.reindex(columns=columns)
+    return merge_on_keys(mine, wanted, list(spec.key_columns), suffixes=("_engine", "_oracle"), indicator=True)
+
+
+def tally(table: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec) -> Tally:
+    """Equal, differing, missing and extra rows; floats agree within the result's rel_tolerance."""
+    merged = _merged(table, expected, spec)
+    both = merged["_merge"] == "both"
+    same = pd.Series(True, index=merged.index)
+    for name in spec.value_columns:
+        same &= same_values(merged[f"{name}_engine"], merged[f"{name}_oracle"], spec.rel_tolerance)
+    twice = merged.duplicated(list(spec.key_columns), keep=False)  # as oracles.differences: a copy is a difference
+    return Tally(
+        rows=len(table),
+        equal=int((both & same & ~twice).sum()),
+        differing=int((both & ~(same & ~twice)).sum()),
+        missing=int((merged["_merge"] == "right_only").sum()),
+        extra=int((merged["_merge"] == "left_only").sum()),
+    )
+
+
+@dataclass(frozen=True)
+class EngineCheck:
+    """An engine's result for one job, tallied against the oracle over the input it read."""
+
+    engine: str
+    seconds: float  # its bounded run(s), process start to end
+    table: pd.DataFrame
+    expected: pd.DataFrame  # the oracle over exactly the input this engine's job read
+    tally: Tally
+    rejected: int  # its dead letters (malformed lines for a batch job), less those it called late
+    expected_rejects: int  # what the oracle rejects
+    late: int = 0  # records it dead-lettered as late, left out of its oracle (runner.oracle_answer)
+
+    @property
+    def passed(self) -> bool:
+        t = self.tally
+        return t.differing == 0 and t.missing == 0 and t.extra == 0 and self.rejected == self.expected_rejects
+
+
+def engine_check(
+    engine: str, seconds: float, table: pd.DataFrame, job: Job, answer: tuple, dead_letters: int
+) -> EngineCheck:
+    """answer: runner.oracle_answer's (expected, expected rejects, late positions); dead_letters: all the
+    engine rejected (runner.count_rejects), the late ones among them."""
+    expected, expected_rejects, late = answer
+    return EngineCheck(
+        engine,
+        seconds,
+        table,
+        expected,
+        tally(table, expected, job.result),
+        rejected=dead_letters - len(late),
+        expected_rejects=len(expected_rejects),
+        late=len(late),
+    )
+
+
+def summary_line(check: EngineCheck, job: Job) -> str:
+    t = check.tally
+    rejected = "malformed lines" if job.batch else "dead letters"
+    late = f" (+{check.late:,} late, left out of its oracle)" if check.late else ""
+    verdict = "[green]agrees with pandas[/]" if check.passed else "[red]differs from pandas[/]"
+    return (
+        f"{check.engine} {job.name}: {verdict}: {t.rows:,} rows, {t.equal:,} equal, {t.differing:,} differing, "
+        f"{t.missing:,} missing, {t.extra:,} extra; {rejected} {check.rejected:,}{late} vs oracle rejects "
+        f"{check.expected_rejects:,} ({check.seconds:.1f} s in its own process)"
+    )
+
+
+def failures(checks: Sequence[EngineCheck]) -> list[str]:
+    return sorted({check.engine for check in checks if not check.passed})
+
+
+def verdict(checks: Sequence[EngineCheck], workload: Workload) -> None:
+    """Nothing when every engine agrees with the oracle; else the error (a non-zero exit) naming who differs."""
+    failed = failures(checks)
+    if failed:
+        raise LabError(f"{' and '.join(failed)} differ from the pandas oracle on {workload.name} (see the table above)")
+
+
+# ---- the side-by-side table -------------------------------------------------------------------------
+
+
+def side_by_side(expected: pd.DataFrame, checks: Sequence[EngineCheck], spec: ResultSpec) -> pd.DataFrame:
+    """One row per key and value column: the oracle's value, each engine's, and which engines differ.
+    Rows that differ come first; a key only an engine has shows an empty oracle cell."""
+    keys = list(spec.key_columns)
+    wide = expected.reindex(columns=[*keys, *spec.value_columns]).drop_duplicates(keys)
+    wide = wide.rename(columns={name: (ORACLE, name) for name in spec.value_columns})
+    for check in checks:
+        own = check.table.reindex(columns=[*keys, *spec.value_columns]).drop_duplicates(keys)
+        own = own.rename(columns={name: (check.engine, name) for name in spec.value_columns})
+        wide = merge_on_keys(wide, own, keys)
+    rows = []
+    for name in spec.value_columns:
+        part = wide[keys].copy()
+        part["column"] = name
+        part[ORACLE] = wide[(ORACLE, name)]
+        flags = []
+        for check in checks:
+            part[check.engine] = wide[(check.engine, name)]
+            same = same_values(wide[(check.engine, name)], wide[(ORACLE, name)], spec.rel_tolerance)
+            flags.append(same.map({True: "", False: check.engine}))
+        part["differs"] = [", ".join(flag for flag in row if flag) for row in zip(*flags, strict=True)]
+        rows.append(part)
+    long = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*keys, "column", ORACLE])
+    order = {"_same": long["differs"].eq(""), "_column": long["column"].map(list(spec.value_columns).index)}
+    long = long.assign(**order).sort_values(["_same", *keys, "_column"], kind="stable")
+    return long.drop(columns=list(order)).reset_index(drop=True)
+
+
+def shown(table: pd.DataFrame, limit: int = SHOWN_ROWS) -> pd.DataFrame:
+    """The first rows, every cell as text: floats with all their digits, to see where engines part."""
+    return table.head(limit).map(_text)
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def tolerance_words(spec: ResultSpec) -> str:
+    if spec.rel_tolerance:
+        return f"floats agree within a relative tolerance of {spec.rel_tolerance:g} (engines add in their own order)"
+    return "values must be equal exactly (relative tolerance 0: engines and pandas compute them alike)"
+
+
+def show_job(workload: Workload, job: Job, checks: Sequence[EngineCheck], where: str) -> None:
+    spec = job.result
+    table = side_by_side(checks[0].expected, checks, spec)
+    differing = int(table["differs"].ne("").sum()) if "differs" in table else 0
+    notes = [
+        f"{min(len(table), SHOWN_ROWS):,} of {len(table):,} (key, column) rows shown, the {differing:,} "
+        "differing ones first"
+        if differing
+        else f"{min(len(table), SHOWN_ROWS):,} of {len(table):,} (key, column) rows shown; none differs",
+        tolerance_words(spec),
+    ]
+    for check in checks[1:]:
+        if not _same_frame(check.expected, checks[0].expected, spec):
+            notes.append(f"pandas over {check.engine}'s own input differs from the column shown: see its summary")
+    display.show(
+        shown(table),
+        title=f"{workload.name}/{job.name}: {ORACLE}, {' and '.join(c.engine for c in checks)} over {where}",
+        caption=escape("; ".join(notes)),
+    )
+    for check in checks:
+        display.console.print(summary_line(check, job), highlight=False)
+
+
+def _same_frame(one: pd.DataFrame, other: pd.DataFrame, spec: ResultSpec) -> bool:
+    t = tally(one, other, spec)
+    return t.differing == t.missing == t.extra == 0
+
+
+# ---- the whole check ----------------------------------------------------------------------------------
+
+
+class Steps:
+    """A numbered progress line per step, with its seconds: a check takes minutes."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    @contextlib.contextmanager
+    def step(self, what: str) -> Iterator[None]:
+        self.done += 1
+        started = time.monotonic()
+        display.console.print(f"[{self.done}/{self.total}] {what} ...", highlight=False, markup=False)
+        yield
+        display.console.print(f"      done in {time.monotonic() - started:.1f} s", highlight=False)
+
+
+def check_both_engines(
+    settings: Settings,
+    workload: Workload,
+    jobs: Sequence[Job],
+    producer_options: argparse.Namespace,
+    prefix: str = DEFAULT_PREFIX,
+) -> list[EngineCheck]:
+    """Produce once, run each engine bounded in its own process(es), compare; an error if any engine differs."""
+    if not prefix:
+        raise LabError("check deletes and recreates its topics: give it a --topic-prefix of its own (default check_)")
+    per_engine = engine_settings(settings, workload, prefix)
+    steps = Steps(3 + len(ENGINES) * len(jobs))
+    shared = per_engine[ENGINES[0]]
+    with steps.step(f"fresh topics {prefix}* and folder {results.display_path(work_dir(workload, prefix))}"):
+        start_over(per_engine, workload, prefix)
+    with steps.step(f"producing the seeded demo input of {workload.name} ({' '.join(workload.demo_args)}, at once)"):
+        display.console.print(f"      {produce(shared, workload, producer_options)}", highlight=False)
+    seconds: dict[str, dict[str, float]] = {engine: {} for engine in ENGINES}
+    for engine, engine_wide in per_engine.items():
+        for job in jobs:
+            job_settings = stage_settings(engine_wide, job)
+            log = work_dir(workload, prefix) / "logs" / f"{engine}-{job.name}.log"
+            command = f"streamlab run {engine} {workload.name} --job {job.name} --bounded"
+            with steps.step(f"{engine}: `{command}`, in its own process (log {results.display_path(log)})"):
+                seconds[engine][job.name] = run_in_own_process(run_args(job_settings, workload, job), log)
+    checks: list[EngineCheck] = []
+    with steps.step("reading both results and pandas over the same input"):
+        per_job = {job.name: _check_job(per_engine, job, seconds) for job in jobs}
+    for job in jobs:
+        show_job(workload, job, per_job[job.name], describe_input(per_engine, job))
+        checks += per_job[job.name]
+    verdict(checks, workload)
+    return checks
+
+
+def _check_job(per_engine: dict[str, Settings], job: Job, seconds: dict[str, dict[str, float]]) -> list[EngineCheck]:
+    checks = []
+    for engine, engine_wide in per_engine.items():
+        settings = stage_settings(engine_wide, job)
+        table = results.read_result(job.result, settings)
+        answer = runner.oracle_answer(settings, job)
+        checks.append(
+            engine_check(engine, seconds[engine][job.name], table, job, answer, runner.count_rejects(settings, job))
+        )
+    return checks
+
+
+def describe_input(per_engine: dict[str, Settings], job: Job) -> str:
+    """The input both engines read: a file, the shared topics, and (a later stage) each engine's own."""
+    first = next(iter(per_engine.values()))
+    if job.batch:
+        return results.display_path(first.required_input_path())
+    names = []
+    for role in job.input_roles:
+        topics = sorted({settings.topic(role) for settings in per_engine.values()})
+        names.append(topics[0] if len(topics) == 1 else f"its own {role} ({', '.join(topics)})")
+    return " + ".join(names)
