@@ -13,7 +13,7 @@ CREATE TEMPORARY TABLE ${TABLE_NAME} (
     kafka_partition INT METADATA FROM 'partition' VIRTUAL,
     kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL,
     -- only a time that prints back as its own text, the parse steps' rule: TO_TIMESTAMP alone would
-    -- move 2025-02-30 to 02-28, and a record the parse step rejects would still move the watermark
+    -- move 2025-02-30 to 02-28, and a record rejected for that time would still move the watermark
     ${TIME_COLUMN} AS CASE
         WHEN DATE_FORMAT(TO_TIMESTAMP(JSON_VALUE(payload, '$.${TIME_FIELD}'), 'yyyy-MM-dd HH:mm:ss'), 'yyyy-MM-dd HH:mm:ss')
             = JSON_VALUE(payload, '$.${TIME_FIELD}')
