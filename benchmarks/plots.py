@@ -16,20 +16,28 @@ PERCENTILES = ("p50", "p99", "p999")
 
 
 def draw_all(results: dict, groups: dict, folder: Path) -> list[str]:
-    """Draw every picture there is data for; returns the file names written."""
+    """Draw every picture there is data for (valid runs only); returns the file names written."""
     drawn = []
-    for name, draw in (
-        ("latency_percentiles.png", percentiles),
-        ("latency_over_time.png", over_time),
-        ("throughput_vs_latency.png", throughput_latency),
-        ("resources.png", resources),
-    ):
+    for name, draw in _pictures():
         figure = draw(results, groups)
         if figure is not None:
             figure.savefig(folder / name, dpi=110, bbox_inches="tight")
             plt.close(figure)
             drawn.append(name)
     return drawn
+
+
+def _pictures() -> tuple[tuple, ...]:
+    return (
+        ("latency_percentiles.png", percentiles),
+        ("latency_over_time.png", over_time),
+        ("throughput_vs_latency.png", throughput_latency),
+        ("resources.png", resources),
+    )
+
+
+def picture_names() -> list[str]:
+    return [name for name, _ in _pictures()]
 
 
 def _latency_keys(groups: dict) -> list[tuple]:

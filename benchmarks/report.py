@@ -247,12 +247,22 @@ def write(folder: Path) -> Path:
     sections += [
         "## Targets\n\n" + "\n".join(targets(results, groups)),
         "## Not run, not supported, invalid\n\n" + not_run(results),
-        "## Plots\n\n" + "\n\n".join(f"![{name}]({name})" for name in pictures),
+        "## Plots\n\n" + plot_lines(pictures),
         "## Variants\n\n" + "\n".join(f"- `{label}`: {VARIANTS[label].why}" for label in conditions["variants"]),
     ]
     report = folder / "report.md"
     report.write_text("\n\n".join(sections) + "\n")
     return report
+
+
+def plot_lines(pictures: list[str]) -> str:
+    """The pictures drawn, and a line for each one left out: it had no valid run to show (a busy machine
+    can make every latency run of a small profile invalid)."""
+    from benchmarks import plots
+
+    lines = [f"![{name}]({name})" for name in pictures]
+    lines += [f"- `{name}`: not drawn, no valid run to show" for name in plots.picture_names() if name not in pictures]
+    return "\n\n".join(lines)
 
 
 def _setting_lines(results: dict) -> str:

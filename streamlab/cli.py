@@ -332,7 +332,7 @@ def settings_from(args: argparse.Namespace, workload: Workload, engine: str | No
         workload=workload.name,
         engine=engine,
         job=getattr(args, "job", None) or (workload.job().name if workload.built else ""),
-        bootstrap_servers=bootstrap_from_env(getattr(args, "bootstrap_servers", None)),
+        bootstrap_servers=getattr(args, "bootstrap_servers", None) or _embedded_bootstrap(),
         topics=workload.topic_names(getattr(args, "topic_prefix", ""), overrides),
         input_path=getattr(args, "input", None) or workload.default_input_path(),
         output_dir=getattr(args, "output_dir", None) or workload.default_output_dir(engine),
@@ -401,8 +401,9 @@ def cmd_cluster(args: argparse.Namespace) -> None:
 
 
 def _embedded_bootstrap() -> str:
-    """Every node of the embedded cluster, so that status still answers with its first node down;
-    KAFKA_BOOTSTRAP_SERVERS (or the default) when there is none."""
+    """KAFKA_BOOTSTRAP_SERVERS when set; else every node of the embedded cluster, so that a command still
+    finds the cluster with its first node down (a client needs one live address to learn the rest); else
+    the default."""
     brokers = cluster.recorded_brokers(EMBEDDED)
     if brokers and not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         return EMBEDDED.bootstrap_servers(brokers)

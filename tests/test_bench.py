@@ -175,6 +175,17 @@ def test_the_report_takes_medians_of_valid_runs_and_judges_the_targets(tmp_path:
     assert (tmp_path / "latency_percentiles.png").is_file()
 
 
+def test_a_plot_without_a_valid_run_is_named_in_the_report_instead(tmp_path: Path) -> None:
+    results = _results(drain_speed=40_000, p99=80)
+    for run in results["runs"]:
+        if run["kind"] == "latency" and run.get("supported") is not False:
+            run.update(valid=False, notes="the generator fell behind its schedule")
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    text = report.write(tmp_path).read_text()
+    assert not (tmp_path / "latency_percentiles.png").exists()
+    assert "`latency_percentiles.png`: not drawn, no valid run to show" in text
+
+
 def test_a_missed_target_says_by_how_much() -> None:
     results = _results(drain_speed=10_000, p99=180)
     lines = "\n".join(report.targets(results, report.grouped(results)))

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 from kafka.errors import NodeNotReadyError
 
-from streamlab import cli, cluster, kafka_admin
+from streamlab import cli, cluster, kafka_admin, workloads
 from streamlab.errors import LabError
 
 
@@ -212,6 +212,9 @@ def test_status_asks_every_node_of_the_embedded_cluster(tmp_path: Path, monkeypa
     monkeypatch.setattr(cli, "EMBEDDED", layout)
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
     assert cli._embedded_bootstrap() == "localhost:40000,localhost:40001,localhost:40002"
+    args = cli.build_parser().parse_args(["run", "flink", "behavior-stats"])
+    settings = cli.settings_from(args, workloads.get("behavior-stats"))  # so must run, check, chaos ...
+    assert settings.bootstrap_servers == "localhost:40000,localhost:40001,localhost:40002"
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092")
     assert cli._embedded_bootstrap() == "elsewhere:9092"
 
