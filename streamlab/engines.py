@@ -202,6 +202,8 @@ def spark_kafka_source(spark: SparkSession, settings: Settings, topics: str | Se
         .option("kafka.bootstrap.servers", settings.bootstrap_servers)
         .option("subscribe", topics if isinstance(topics, str) else ",".join(topics))
         .option("startingOffsets", settings.start_from)
+        # as every reader of the lab: a topic a Flink exactly-once sink writes shows committed records only
+        .option("kafka.isolation.level", "read_committed")
         .load()
         .selectExpr(
             "CAST(value AS STRING) AS payload",
