@@ -93,25 +93,25 @@ def _twice(event: Event, name: str, first: object, last: object) -> str:
 def number_field_cases(event: Event, name: str) -> dict[str, bytes]:
     """A required number field: other JSON types, and number spellings the two engines print differently."""
     raw = _text(event, **{name: "@@"})
-    spelled = {
-        "5.0": "5.0",
-        "5e0": "5e0",
-        "0.5e1": "0.5e1",
-        "1.5": "1.5",
-        "-1": "-1",
-        "1e3": "1e3",
-        "0.0001": "0.0001",
-        "1e9": "1e9",
-        "1e400": "1e400",
-        "4.99999999999": "4.99999999999",
-    }
+    spellings = (
+        "5.0",
+        "5e0",
+        "0.5e1",
+        "1.5",
+        "-1",
+        "1e3",
+        "0.0001",
+        "1e9",
+        "1e400",
+        "4.99999999999",
+    )
     return {
         f"{name} missing": _utf8(json.dumps({key: item for key, item in event.items() if key != name})),
         f"{name} null": _utf8(_text(event, **{name: None})),
         f"{name} a string": _utf8(_text(event, **{name: str(event[name])})),
         f"{name} a boolean": _utf8(_text(event, **{name: False})),
         f"{name} an array": _utf8(_text(event, **{name: [event[name]]})),
-        **{f"{name} = {label}": _utf8(raw.replace('"@@"', number)) for label, number in spelled.items()},
+        **{f"{name} = {number}": _utf8(raw.replace('"@@"', number)) for number in spellings},
     }
 
 
@@ -137,4 +137,31 @@ def timestamp_field_cases(event: Event, name: str) -> dict[str, bytes]:
         f"{name} a number": _utf8(_text(event, **{name: 1745244645123})),
         f"{name} an array": _utf8(_text(event, **{name: [good]})),
         **{f"{name} {label}": _utf8(_text(event, **{name: text})) for label, text in texts.items()},
+    }
+
+
+def double_field_cases(event: Event, name: str) -> dict[str, bytes]:
+    """A required number read as a DOUBLE: the cases of number_field_cases, and the edges of a double (zero's
+    sign, underflow, overflow, the largest, more digits than a double holds, integers beyond a long)."""
+    raw = _text(event, **{name: "@@"})
+    spellings = (
+        "-0",
+        "-0.0",
+        "1e-400",
+        "4.9e-324",
+        "-1e9",
+        "999999999.9999999",
+        "999999999.99999999999",
+        "0.12345678901234567",
+        "2.2250738585072011e-308",
+        "12345678901234567890",
+        "123456789012345678901234567890",
+        "1.7976931348623157e308",
+        "1.7976931348623159e308",
+        "0.1e1",
+        "1E2",
+    )
+    return {
+        **number_field_cases(event, name),
+        **{f"{name} = {number}": _utf8(raw.replace('"@@"', number)) for number in spellings},
     }

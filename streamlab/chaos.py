@@ -15,8 +15,15 @@ Flink runs take --delivery: at-least-once sinks write again after a restart what
 checkpoint (the raw topic's repeats), exactly-once ones write in transactions a restart commits or aborts,
 so the topics, read read_committed as every reader here does, hold each record once.
 
-Generic over the registry: any streaming workload of one job whose result is a Kafka topic (upsert or
-append-only). Pipelines and file results are refused with a message saying so (check_supported).
+Generic over the registry: any streaming workload, whatever its main job writes (an upsert or append-only
+topic, or Parquet files in a folder of the run's own, D-output beside the checkpoint folder D), and a
+pipeline of jobs as `streamlab run` runs it: every stage in one process, each with its checkpoint folder
+below D, all killed together. A checkpoint has completed once every stage has a newer one, and a restart
+must print each stage's resume line. The verdict is the main (last) job's result against its oracle; the
+input it reads from an earlier stage is taken once per distinct record (an at-least-once stage writes again
+after a restart what it wrote since its checkpoint: those copies are counted as duplicates, not held
+against the oracle), and the dead letters of every stage are held to that stage's oracle. Batch
+workloads are refused with a message saying so (check_supported).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -38,11 +45,11 @@ from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
 from streamlab.processes import StreamlabProcess
 from streamlab.producing import ProduceStats
-from streamlab.results import APPEND_TOPIC, UPSERT_TOPIC, ResultSpec
+from streamlab.results import APPEND_TOPIC, PARQUET, UPSERT_TOPIC, ResultSpec
 from streamlab.settings import AT_LEAST_ONCE, Settings
 from streamlab.workloads import Job, Workload
 
-SUPPORTED_RESULTS = (UPSERT_TOPIC, APPEND_TOPIC)
+SUPPORTED_RESULTS = (UPSERT_TOPIC, APPEND_TOPIC, PARQUET)
 KILL_SPAN = (0.1, 0.9)  # kill points fall between 10% and 90% of the input: a start and an end on each side
 POLL_S = 0.5
 REJECT_POSITION = ["source_topic", "source_partition", "source_offset", "reason"]
@@ -55,6 +62,8 @@ class ChaosOptions:
     topic_prefix: str = "chaos_"  # its topics are deleted and created again: never the workload's own
     # producer flags, passed where the workload's producer has them (patient-events replays a file: no --count)
     producer_flags: dict[str, object] = field(default_factory=dict)
+    # more producer flags as `streamlab produce WORKLOAD` takes them (--producer-args), after those: they win
+    producer_args: tuple[str, ...] = ()
     timeout_s: float = 180.0  # for each wait: a checkpoint after a (cold) start, the catch-up at the end
     log_dir: Path = RUN_DIR / "chaos"
 
@@ -71,15 +80,10 @@ def check_supported(workload: Workload) -> Job:
             f"{workload.name} is a batch workload: its job reads a file to the end and stops, so there is no "
             f"running job to kill; chaos kill-restart takes a streaming workload: {supported}"
         )
-    if workload.pipeline:
-        raise LabError(
-            f"{workload.name} is a pipeline of {len(workload.pipeline)} jobs ({', '.join(workload.pipeline)}): "
-            f"chaos kill-restart does not support pipelines yet; it supports: {supported}"
-        )
     if job.result.kind not in SUPPORTED_RESULTS:
         raise LabError(
-            f"{workload.name} writes {job.result.kind} files: chaos kill-restart supports only results in a "
-            f"Kafka topic so far (upsert or append-only); it supports: {supported}"
+            f"{workload.name} writes {job.result.kind} files: chaos kill-restart supports results in a Kafka topic "
+            f"(upsert or append-only) or in Parquet files; it supports: {supported}"
         )
     return job
 
@@ -88,7 +92,7 @@ def supported_workloads() -> list[str]:
     return [
         w.name
         for w in workloads.WORKLOADS.values()
-        if w.built and not w.batch and not w.pipeline and w.job().result.kind in SUPPORTED_RESULTS
+        if w.built and not w.batch and w.job().result.kind in SUPPORTED_RESULTS
     ]
 
 
@@ -114,6 +118,12 @@ def kill_schedule(seed: int, kills: int, total: int) -> list[KillPoint]:
         raise LabError(f"{kills} kills need more input than {total:,} records: raise --count or lower --kills")
     points = sorted(random.Random(seed).sample(range(low, high), 2 * kills))
     return [KillPoint(gate, kill) for gate, kill in zip(points[::2], points[1::2], strict=True)]
+
+
+def stage_points(stage: str, points: list[Checkpoint]) -> list[Checkpoint]:
+    """One stage's resume points, each named after the stage (and its query): "join", "strategies/dead-letters".
+    A run of several stages compares and shows them as one list (checkpoint_advanced, the kills table)."""
+    return [replace(point, query=f"{stage}/{point.query}" if point.query else stage) for point in points]
 
 
 def checkpoint_advanced(before: list[Checkpoint], now: list[Checkpoint]) -> bool:
@@ -178,7 +188,8 @@ def _lower(merged: pd.DataFrame, count_column: str) -> pd.Series:
 
 def raw_duplicates(records: pd.DataFrame, spec: ResultSpec) -> int:
     """Records in the output topic beyond one per distinct row (key and compared values): what a restart
-    wrote again. In an upsert topic a key's successive values are not duplicates, the same value again is."""
+    wrote again. In an upsert topic a key's successive values are not duplicates, the same value again is.
+    A file result's raw output is its rows across every committed file (uncommitted ones are hidden)."""
     rows = records.reindex(columns=[*spec.key_columns, *spec.value_columns])
     return len(rows) - len(rows.drop_duplicates())
 
@@ -214,6 +225,29 @@ def dead_letter_tally(
     )
 
 
+def add_dead_letters(tallies: list[DeadLetters]) -> DeadLetters:
+    """The dead letters of every stage of a pipeline, each held to its own stage's oracle, added up."""
+    return DeadLetters(
+        expected=sum(t.expected for t in tallies),
+        accounted=sum(t.accounted for t in tallies),
+        copies=sum(t.copies for t in tallies),
+        unexpected=sum(t.unexpected for t in tallies),
+        late=sum(t.late for t in tallies),
+    )
+
+
+def rejected_records(rejects: list[pd.DataFrame]) -> int:
+    """Input records some stage's oracle rejects, each once: a record two stages read (strategy-join's
+    D_input) is rejected by both."""
+    return len({position[:3] for frame in rejects for position in _positions(frame)})
+
+
+def intermediate_roles(jobs: tuple[Job, ...]) -> tuple[str, ...]:
+    """The topic roles the last job reads that an earlier job of the pipeline writes."""
+    written = {role for job in jobs[:-1] if job.result.is_topic for role in job.result.roles}
+    return tuple(role for role in jobs[-1].input_roles if role in written)
+
+
 def _positions(frame: pd.DataFrame) -> list[tuple[str, int, int, str]]:
     rows = frame.reindex(columns=REJECT_POSITION).dropna()
     return [(str(t), int(p), int(o), str(r)) for t, p, o, r in rows.itertuples(index=False)]
@@ -244,6 +278,7 @@ class ChaosReport:
     seconds: float
     differences: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rows that differ from the oracle
     delivery: str = AT_LEAST_ONCE  # the sinks' guarantee (`run --delivery`)
+    stages: int = 1  # jobs of the run (a pipeline's): the dead letters are those of every stage
 
     @property
     def passed(self) -> bool:
@@ -254,6 +289,7 @@ class ChaosReport:
 def report_rows(report: ChaosReport) -> list[dict[str, str]]:
     """The verdict as a table for people: measure, figure, what it means."""
     upsert = report.result_kind == UPSERT_TOPIC
+    files = report.result_kind not in (UPSERT_TOPIC, APPEND_TOPIC)
     unit = "keys" if upsert else "rows"
     t, letters = report.tally, report.dead_letters
     restarts = len(report.kills)
@@ -270,16 +306,19 @@ def report_rows(report: ChaosReport) -> list[dict[str, str]]:
             "upsert: one value per key, by construction" if upsert else "rows present more than once",
         ),
         (
-            "duplicates in the raw output topic",
+            "duplicates in the raw output files" if files else "duplicates in the raw output topic",
             f"{report.raw_duplicates:,}",
-            ("records beyond one per distinct key and value" if upsert else "records beyond one per row")
+            f"rows beyond one per row across the committed {report.result_kind} files"
+            if files
+            else ("records beyond one per distinct key and value" if upsert else "records beyond one per row")
             + f", read read_committed ({report.delivery} sinks)",
         ),
         (
             "dead letters accounted for",
             f"{letters.accounted:,} of {letters.expected:,}",
             f"{letters.copies:,} written twice, {letters.unexpected:,} unexpected"
-            + (f", {letters.late:,} late" if letters.late else ""),
+            + (f", {letters.late:,} late" if letters.late else "")
+            + (f"; each stage's ({report.stages}) against its oracle" if report.stages > 1 else ""),
         ),
     ]
     return [{"measure": measure, "figure": figure, "what it means": meaning} for measure, figure, meaning in rows]
@@ -317,6 +356,8 @@ class Chaos:
         self.settings = settings
         self.workload = workload
         self.job = check_supported(workload)
+        # each job `streamlab run` runs, with its own settings (a pipeline's stages: a checkpoint folder each)
+        self.stages = runner.stages_of(settings, workload.stages())
         self.options = options
         self.stats = ProduceStats(0, limit=0)  # held at its first record until the kill schedule is known
         self.processes: list[StreamlabProcess] = []
@@ -327,9 +368,10 @@ class Chaos:
     def run(self) -> ChaosReport:
         try:
             self.start_over()
-            options = producer_options(self.workload, {"--seed": self.options.seed, **self.options.producer_flags})
+            flags = {"--seed": self.options.seed, **self.options.producer_flags}
+            options = producer_options(self.workload, flags, self.options.producer_args)
             runner.produce_in_background(self.settings, self.workload, options, self.stats)
-            before = engines.resume_points(self.settings)
+            before = self.resume_points()
             self.start_process()
             points = kill_schedule(self.options.seed, self.options.kills, self.wait_for_target())
             display.console.print(
@@ -337,16 +379,16 @@ class Chaos:
                 f"(seed {self.options.seed}), each once the job has completed a checkpoint since it started "
                 f"(the producer waits for that at records {', '.join(f'{p.gate:,}' for p in points)})"
             )
-            resume_line = ""
+            resume_lines: list[str] = []
             for number, point in enumerate(points, start=1):
                 self.stats.limit = point.gate
-                self.wait_for_checkpoint(number, point, before, resume_line)
+                self.wait_for_checkpoint(number, point, before, resume_lines)
                 self.stats.limit = point.kill  # the kill comes at exactly this record
                 self.wait_for_kill_point(number, point)
                 self.kill(number)
                 self.stats.limit = points[number].gate if number < len(points) else None  # on while it is down
-                resume_line = self.resume_line()
-                before = engines.resume_points(self.settings)
+                resume_lines = self.resume_lines()
+                before = self.resume_points()
                 if number < len(points):
                     self.start_process()
             # the last restart runs here: once everything is read it can be drained (open windows fire)
@@ -369,8 +411,10 @@ class Chaos:
         deleted = kafka_admin.delete_topics(settings.bootstrap_servers, list(settings.topics.values()))
         if deleted:
             display.console.print(f"deleted the topics of an earlier run: {', '.join(deleted)}")
-        shutil.rmtree(settings.resolved_checkpoint_dir, ignore_errors=True)
+        shutil.rmtree(settings.resolved_checkpoint_dir, ignore_errors=True)  # a pipeline's stage folders too
         shutil.rmtree(self.options.log_dir, ignore_errors=True)
+        if self.writes_files:  # the run's own folder (cli: D-output beside the checkpoint folder D)
+            shutil.rmtree(settings.required_output_dir(), ignore_errors=True)
         runner.ensure_topics(settings, self.workload)
         display.console.print(f"the log of each run of the job: {self.options.log_dir}/run-N.log")
 
@@ -382,9 +426,28 @@ class Chaos:
             "--topic-prefix", self.options.topic_prefix, "--bootstrap-servers", settings.bootstrap_servers,
             "--parallelism", str(settings.parallelism), "--delivery", settings.delivery,
         ]  # fmt: skip
+        if self.writes_files:
+            args += ["--output-dir", str(settings.required_output_dir())]
         for key, value in settings.engine_conf.items():
             args += ["--conf", f"{key}={value}"]
         return args
+
+    @property
+    def writes_files(self) -> bool:
+        """Whether a job of the run writes files (its result or its rejects) to settings.output_dir."""
+        specs = [spec for stage in self.stages for spec in (stage.job.result, stage.job.rejects_spec) if spec]
+        return any(not spec.is_topic for spec in specs)
+
+    def resume_points(self) -> list[Checkpoint]:
+        """What the run resumes from now: each stage's points, named after the stage when there are several."""
+        if len(self.stages) == 1:
+            return engines.resume_points(self.stages[0].settings)
+        return [p for s in self.stages for p in stage_points(s.job.name, engines.resume_points(s.settings))]
+
+    def checkpointed(self, before: list[Checkpoint]) -> bool:
+        """Whether every stage has completed a checkpoint since `before` was read."""
+        every_stage = all(engines.resume_points(stage.settings) for stage in self.stages)
+        return every_stage and checkpoint_advanced(before, self.resume_points())
 
     def start_process(self) -> None:
         number = len(self.processes) + 1
@@ -401,18 +464,20 @@ class Chaos:
             raise LabError(f"the producer of {self.workload.name} sent nothing")
         return self.stats.target
 
-    def wait_for_checkpoint(self, number: int, point: KillPoint, before: list[Checkpoint], resume_line: str) -> None:
+    def wait_for_checkpoint(
+        self, number: int, point: KillPoint, before: list[Checkpoint], resume_lines: list[str]
+    ) -> None:
         """Until the producer is at the gate and a checkpoint has completed since the process started; a
-        restarted process must have said that it resumes from the checkpoint the folder held."""
+        restarted process must have said that it resumes from the checkpoint the folder held (each stage)."""
         process = self.processes[-1]
-        confirmed = not resume_line
+        confirmed = not resume_lines
 
         def ready() -> bool:
             nonlocal confirmed
             process.alive()
-            confirmed = confirmed or self.said_it_resumes(process, resume_line)
+            confirmed = confirmed or self.said_it_resumes(process, resume_lines)
             at_gate = self.stats.sent >= point.gate or self.stats.done
-            return confirmed and at_gate and checkpoint_advanced(before, engines.resume_points(self.settings))
+            return confirmed and at_gate and self.checkpointed(before)
 
         def status() -> str:
             return (
@@ -436,23 +501,27 @@ class Chaos:
 
         self.wait(ready, status, f"record {point.kill:,} to be sent", self.options.timeout_s, poll_s=0.02)
 
-    def said_it_resumes(self, process: StreamlabProcess, resume_line: str) -> bool:
-        """Whether the restarted process has said how it starts yet: anything but resume_line is an error."""
+    def said_it_resumes(self, process: StreamlabProcess, resume_lines: list[str]) -> bool:
+        """Whether the restarted process has said how each stage starts yet: anything but its line is an error
+        (a pipeline's later stage says it once the one before it has caught up)."""
         said = process.output
         run = f"run {len(self.processes)}"
         if "no checkpoint" in said:
             raise LabError(f"{run} started over instead of resuming from its checkpoint: see {process.log}")
-        if "resuming from checkpoint" not in said:
-            return False
-        if _words(resume_line) not in said:
-            raise LabError(f"{run} did not resume from the newest checkpoint ({resume_line}): see {process.log}")
-        display.console.print(f"{run}: {resume_line}", highlight=False, soft_wrap=True)
+        for line in resume_lines:
+            whose = line[: line.index("resuming from checkpoint")]  # "join: ", or "" for a single job
+            if f"{whose}resuming from checkpoint" not in said:
+                return False
+            if _words(line) not in said:
+                raise LabError(f"{run} did not resume from the newest checkpoint ({line}): see {process.log}")
+        for line in resume_lines:
+            display.console.print(f"{run}: {line}", highlight=False, soft_wrap=True)
         return True
 
     def kill(self, number: int) -> None:
         at_record = self.stats.sent
         killed = self.processes[-1].kill_tree()
-        points = engines.resume_points(self.settings)  # the folder holds still now
+        points = self.resume_points()  # the folders hold still now
         checkpoint = ", ".join(f"{p.number}" + (f" ({p.query})" if p.query else "") for p in points)
         self.kills.append(Kill(number, at_record, time.monotonic() - self.started, killed, checkpoint))
         display.console.print(
@@ -460,18 +529,25 @@ class Chaos:
             f"newest completed checkpoint {checkpoint}"
         )
 
-    def resume_line(self) -> str:
-        """What the restart must print; a folder with nothing to resume from is a failure of its own."""
-        line = engines.describe_start(self.settings)
-        if not line.startswith("resuming from checkpoint"):
-            raise LabError(f"after kill {len(self.kills)} the checkpoint folder has nothing to resume from: {line}")
-        return line
+    def resume_lines(self) -> list[str]:
+        """What the restart must print, a line per stage (runner.start_job: a pipeline's stage names itself);
+        a folder with nothing to resume from is a failure of its own."""
+        lines = []
+        for stage in self.stages:
+            line = engines.describe_start(stage.settings)
+            if not line.startswith("resuming from checkpoint"):
+                folder = stage.settings.resolved_checkpoint_dir
+                raise LabError(f"after kill {len(self.kills)} {folder} has nothing to resume from: {line}")
+            whose = f"{stage.job.name}: " if stage.job.name in self.workload.pipeline else ""
+            lines.append(whose + line)
+        return lines
 
     def start_last_run(self) -> RunningJob:
         """The last restart, in this process: start_job resumes (and says so) only where it can."""
-        if not runner.can_resume(self.settings, self.job):
-            raise LabError(f"the last restart could not resume from {self.settings.resolved_checkpoint_dir}")
-        return runner.start_job(self.settings, self.workload, self.job)
+        for stage in self.stages:
+            if not runner.can_resume(stage.settings, stage.job):
+                raise LabError(f"the last restart could not resume from {stage.settings.resolved_checkpoint_dir}")
+        return runner.start_stages(self.workload, self.stages)
 
     def wait_for_the_end(self, running: RunningJob) -> bool:
         """Until the producer is done and the job has read all of its input: True then, False at the
@@ -517,33 +593,43 @@ class Chaos:
                 time.sleep(poll_s)
 
     def verdict(self, caught_up: bool, restarts_resumed: int) -> ChaosReport:
-        settings, job = self.settings, self.job
+        """The main (last) job's result against its oracle, and every stage's dead letters against its own."""
+        last = self.stages[-1]
+        settings, job = last.settings, last.job
         with display.console.status("comparing the result with pandas over every record produced ..."):
-            expected, expected_rejects, late = runner.oracle_answer(settings, job)
+            distinct = intermediate_roles(tuple(stage.job for stage in self.stages))
+            rejects, letters = [], []
+            for stage in self.stages:  # the last one is the main job: its oracle's answer is the one compared
+                expected, stage_rejects, late = runner.oracle_answer(stage.settings, stage.job, distinct=distinct)
+                spec = stage.job.rejects_spec
+                found = _values(stage.settings, spec.topics(stage.settings)) if spec else pd.DataFrame()
+                rejects.append(stage_rejects)
+                letters.append(dead_letter_tally(found, stage_rejects, late))
             result = results.read_result(job.result, settings)
-            raw = _values(settings, job.result.topics(settings))
-            letters = _values(settings, job.rejects_spec.topics(settings)) if job.rejects_spec else pd.DataFrame()
+            raw = _values(settings, job.result.topics(settings)) if job.result.is_topic else result
+        first = self.stages[0]
         return ChaosReport(
             engine=settings.engine,
             workload=self.workload.name,
             result_kind=job.result.kind,
             kills=self.kills,
             restarts_resumed=restarts_resumed,
-            produced=workloads.input_size(job, settings),
-            rejected=len(expected_rejects),
+            produced=workloads.input_size(first.job, first.settings),
+            rejected=rejected_records(rejects),
             tally=tally(result, expected, job.result),
             raw_duplicates=raw_duplicates(raw, job.result),
-            dead_letters=dead_letter_tally(letters, expected_rejects, late),
+            dead_letters=add_dead_letters(letters),
             caught_up=caught_up,
             seconds=time.monotonic() - self.started,
             differences=_differences(result, expected, job.result),
             delivery=settings.delivery,
+            stages=len(self.stages),
         )
 
 
-def producer_options(workload: Workload, flags: dict[str, object]) -> argparse.Namespace:
+def producer_options(workload: Workload, flags: dict[str, object], args: tuple[str, ...] = ()) -> argparse.Namespace:
     """The producer's own options: the demo's flags, then these where the producer has them (patient-events
-    replays a file: it has no --count), as `streamlab produce WORKLOAD` would parse them."""
+    replays a file: it has no --count), then args as given, as `streamlab produce WORKLOAD` would parse them."""
     parser = argparse.ArgumentParser(prog=f"streamlab produce {workload.name}")
     workload.producer().add_arguments(parser)
     known = {option for action in parser._actions for option in action.option_strings}
@@ -551,7 +637,7 @@ def producer_options(workload: Workload, flags: dict[str, object]) -> argparse.N
     for flag, value in flags.items():
         if flag in known and value is not None:
             argv += [flag, str(value)]
-    return parser.parse_args(argv)
+    return parser.parse_args(argv + list(args))
 
 
 def kill_restart(settings: Settings, workload: Workload, options: ChaosOptions) -> ChaosReport:

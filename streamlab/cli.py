@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -226,10 +227,11 @@ def _chaos_parser(commands: argparse._SubParsersAction) -> None:
     kill = actions.add_parser(
         "kill-restart",
         help="SIGKILL the engine's process tree at seeded points while the producer writes, restart it each time",
-        description="Runs the workload's job unbounded on fresh topics (deleted and created again) while its producer "
-        "writes seeded events, some malformed; kills the engine's whole process tree --kills times, each after a "
-        "checkpoint completed, restarts it from the same checkpoint folder, then compares the final result with "
-        "pandas over every record produced. Exits non-zero when a record is lost or a value is wrong.",
+        description="Runs the workload's job (a pipeline: all of its jobs) unbounded on fresh topics (deleted and "
+        "created again) while its producer writes seeded events, some malformed; kills the engine's whole process "
+        "tree --kills times, each after a checkpoint completed, restarts it from the same checkpoint folder, then "
+        "compares the final result with pandas over every record produced. Exits non-zero when a record is lost or "
+        "a value is wrong.",
     )
     kill.add_argument("engine", choices=ENGINES)
     _workload_arg(kill)
@@ -247,7 +249,14 @@ def _chaos_parser(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     kill.add_argument(
         "--checkpoint-dir", type=output_path("--checkpoint-dir"), metavar="D",
-        help="default .run/chaos/ENGINE/WORKLOAD/checkpoints; cleared first, the runs' logs go to D-logs beside it",
+        help="default .run/chaos/ENGINE/WORKLOAD/checkpoints; cleared first, the runs' logs go to D-logs beside it "
+        "and file results (bike-rentals' Parquet) to D-output, also cleared first; a pipeline's stages each get a "
+        "folder below D",
+    )  # fmt: skip
+    kill.add_argument(
+        "--producer-args", default="", metavar="ARGS",
+        help="more flags for the workload's producer, as `streamlab produce WORKLOAD` takes them; they win over "
+        "--count, --rate and --bad-every, e.g. --producer-args '--stations 50 --hours 2' (bike-rentals)",
     )  # fmt: skip
     kill.add_argument(
         "--topic-prefix", default="chaos_", metavar="P",
@@ -677,19 +686,26 @@ def cmd_chaos(args: argparse.Namespace) -> None:
 
     workload = workloads.get(args.workload)
     chaos.check_supported(workload)  # before a broker is started or asked
+    try:
+        producer_args = tuple(shlex.split(args.producer_args))
+    except ValueError as error:  # an unclosed quote
+        raise LabError(f"--producer-args {args.producer_args!r}: {error}") from error
+    chaos.producer_options(workload, {}, producer_args)  # a flag the producer lacks: exit 2 before Kafka is asked
     if not args.topic_prefix:
         raise LabError("chaos kill-restart deletes and recreates its topics: give it a --topic-prefix of its own")
     checkpoint_dir = args.checkpoint_dir or RUN_DIR / "chaos" / args.engine / workload.name / "checkpoints"
     # the logs sit beside the checkpoint folder, not in it: Spark takes every folder in it for a query's
     log_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-logs"
+    output_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-output"  # the run's own: cleared, like D
     settings = settings_from(args, workload).with_(
-        bootstrap_servers=bootstrap_or_embedded(args), checkpoint_dir=checkpoint_dir
+        bootstrap_servers=bootstrap_or_embedded(args), checkpoint_dir=checkpoint_dir, output_dir=output_dir
     )
     options = chaos.ChaosOptions(
         kills=args.kills,
         seed=args.seed,
         topic_prefix=args.topic_prefix,
         producer_flags={"--count": args.count, "--rate": args.rate, "--bad-every": args.bad_every},
+        producer_args=producer_args,
         timeout_s=args.timeout,
         log_dir=log_dir,
     )

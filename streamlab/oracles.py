@@ -331,8 +331,13 @@ def message_windows(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
     ), rejected
 
 
+def _clock(text: str) -> datetime:
+    return datetime.strptime(text, SECONDS_FORMAT)
+
+
 def _minute_later(start: str) -> str:
-    return (datetime.strptime(start, "%Y-%m-%d %H:%M:%S") + timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")
+    # isoformat, not strftime("%Y"): that writes the year 1 as "1", where the engines write "0001"
+    return (_clock(start) + timedelta(minutes=1)).isoformat(sep=" ")
 
 
 # ---- patient-events: the rules of sql/patient-events/*_parse.sql, in Python ------------------------
@@ -441,8 +446,9 @@ def strategy_pairs(c_outputs: list[Record], d_inputs: list[Record]) -> tuple[pd.
     _require_unique(c_side, ["key", "ts"])
     _require_unique(d_side, ["key", "ts"])
     pairs = c_side[["key", "ts", "result"]].merge(d_side[["key", "ts", "value"]], on="key", suffixes=("_c", "_d"))
-    apart = (pd.to_datetime(pairs["ts_d"]) - pd.to_datetime(pairs["ts_c"])).abs()
-    pairs = pairs[apart <= JOIN_BOUND].rename(
+    # datetime, not pd.to_datetime: the engines take years (0001) pandas' nanosecond clock cannot hold
+    near = [abs(_clock(d) - _clock(c)) <= JOIN_BOUND for c, d in zip(pairs["ts_c"], pairs["ts_d"], strict=True)]
+    pairs = pairs.loc[pd.Series(near, index=pairs.index, dtype=bool)].rename(
         columns={"ts_c": "c_ts", "ts_d": "d_ts", "result": "c_result", "value": "d_value"}
     )
     return pairs[PAIR_COLUMNS].sort_values(["key", "c_ts", "d_ts"], ignore_index=True), rejected

@@ -16,7 +16,8 @@ from streamlab.cli import main
 from streamlab.engines import Checkpoint
 from streamlab.errors import LabError
 from streamlab.producing import ProduceStats
-from streamlab.results import APPEND_TOPIC, UPSERT_TOPIC, ResultSpec
+from streamlab.results import APPEND_TOPIC, PARQUET, UPSERT_TOPIC, ResultSpec
+from streamlab.settings import Settings
 
 COUNTS = ResultSpec(UPSERT_TOPIC, ("category", "behavior"), ("behavior_count", "last_event_ts"),
                     count_column="behavior_count")  # fmt: skip
@@ -187,23 +188,19 @@ def test_the_report_table_names_every_figure() -> None:
 # ---- which workloads, which flags -------------------------------------------------------------------
 
 
-def test_streaming_workloads_of_one_job_with_a_topic_result_are_supported() -> None:
-    assert chaos.supported_workloads() == ["behavior-stats", "windowed-messages", "patient-events", "passthrough"]
+def test_streaming_workloads_are_supported_pipelines_and_parquet_results_too() -> None:
+    assert chaos.supported_workloads() == [
+        "behavior-stats", "bike-rentals", "windowed-messages", "strategy-join", "patient-events", "passthrough"
+    ]  # fmt: skip
     assert chaos.check_supported(workloads.get("behavior-stats")).name == "stats"
+    assert chaos.check_supported(workloads.get("bike-rentals")).name == "hourly"
+    assert chaos.check_supported(workloads.get("strategy-join")).name == "join"  # the main job: the pipeline's end
 
 
-@pytest.mark.parametrize(
-    ("workload", "reason"),
-    [
-        ("sales-batch", "is a batch workload"),
-        ("strategy-join", "does not support pipelines yet"),
-        ("bike-rentals", "writes parquet files"),
-    ],
-)
-def test_other_workloads_are_refused_with_the_reason(workload: str, reason: str) -> None:
-    with pytest.raises(LabError, match=reason) as refused:
-        chaos.check_supported(workloads.get(workload))
-    assert "behavior-stats" in str(refused.value)
+def test_a_batch_workload_is_refused_with_the_reason() -> None:
+    with pytest.raises(LabError, match="is a batch workload") as refused:
+        chaos.check_supported(workloads.get("sales-batch"))
+    assert "behavior-stats" in str(refused.value) and "strategy-join" in str(refused.value)
 
 
 def test_the_producer_gets_the_flags_it_has() -> None:
@@ -212,6 +209,76 @@ def test_the_producer_gets_the_flags_it_has() -> None:
     assert (behavior.count, behavior.rate, behavior.seed, behavior.bad_every) == (500, 20.0, 3, 25)
     patients = chaos.producer_options(workloads.get("patient-events"), flags)  # a file replay: rate only
     assert patients.rate == 20.0 and not hasattr(patients, "count")
+
+
+def test_producer_args_come_last_and_win() -> None:
+    flags = {"--seed": 3, "--count": 500, "--bad-every": 25}
+    bikes = chaos.producer_options(workloads.get("bike-rentals"), flags, ("--stations", "40", "--bad-every", "7"))
+    assert (bikes.stations, bikes.seed, bikes.bad_every, bikes.speedup) == (40, 3, 7, 240.0)  # speedup: the demo's
+    with pytest.raises(SystemExit):  # a flag this producer does not take: argparse's own error
+        chaos.producer_options(workloads.get("bike-rentals"), {}, ("--no-such-flag",))
+
+
+# ---- several stages, file results ---------------------------------------------------------------------
+
+
+def test_a_stages_points_are_named_after_it_and_its_query() -> None:
+    flink = [Checkpoint(7, Path("j/chk-7"))]
+    spark = [Checkpoint(2, Path("q"), "dead-letters"), Checkpoint(-1, Path("r"), "pairs")]
+    assert [p.query for p in chaos.stage_points("join", flink)] == ["join"]
+    named = chaos.stage_points("strategies", spark)
+    assert [(p.number, p.query) for p in named] == [(2, "strategies/dead-letters"), (-1, "strategies/pairs")]
+    # two stages as one list: a checkpoint has completed once each stage (and query) has a newer one
+    before = chaos.stage_points("strategies", flink) + chaos.stage_points("join", [Checkpoint(3, Path("x"))])
+    only_first = chaos.stage_points("strategies", [Checkpoint(8, Path("y"))]) + before[1:]
+    both = chaos.stage_points("strategies", [Checkpoint(8, Path("y"))]) + chaos.stage_points(
+        "join", [Checkpoint(4, Path("z"))]
+    )
+    assert not chaos.checkpoint_advanced(before, only_first)
+    assert chaos.checkpoint_advanced(before, both)
+
+
+def test_the_last_job_reads_the_roles_an_earlier_one_writes_once_per_value() -> None:
+    join = workloads.get("strategy-join")
+    assert chaos.intermediate_roles(join.stages()) == ("c_output",)  # d_input comes from the producer
+    assert chaos.intermediate_roles(workloads.get("behavior-stats").stages()) == ()
+
+
+def test_the_dead_letters_of_every_stage_add_up() -> None:
+    first = chaos.DeadLetters(expected=4, accounted=4, copies=1, unexpected=0, late=0)
+    second = chaos.DeadLetters(expected=2, accounted=1, copies=0, unexpected=1, late=3)
+    total = chaos.add_dead_letters([first, second])
+    assert total == chaos.DeadLetters(expected=6, accounted=5, copies=1, unexpected=1, late=3)
+    assert total.missing == 1
+
+
+def test_a_record_two_stages_reject_is_one_malformed_record() -> None:
+    def rejects(*rows: tuple[str, int, int, str]) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=chaos.REJECT_POSITION)
+
+    strategies = rejects(("A_input", 0, 3, "not a JSON object"), ("D_input", 1, 5, "missing field: ts"))
+    join = rejects(("D_input", 1, 5, "missing field: ts"))
+    assert chaos.rejected_records([strategies, join]) == 2
+    assert chaos.rejected_records([strategies]) == 2 and chaos.rejected_records([]) == 0
+
+
+def test_a_parquet_result_counts_its_duplicates_across_files() -> None:
+    hourly = ResultSpec(PARQUET, ("stt_id", "ymd", "hh"), ("rent_cnt",), partition_by=("ymd", "hh"))
+    rows = pd.DataFrame(
+        [("s1", "20250112", "22", 3), ("s1", "20250112", "22", 3), ("s2", "20250112", "22", 1)],
+        columns=["stt_id", "ymd", "hh", "rent_cnt"],
+    )
+    assert chaos.raw_duplicates(rows, hourly) == 1
+    report = chaos.ChaosReport(
+        engine="spark", workload="bike-rentals", result_kind=PARQUET, kills=[], restarts_resumed=0, produced=10,
+        rejected=0, tally=chaos.tally(rows, rows.drop_duplicates(), hourly), raw_duplicates=1,
+        dead_letters=chaos.DeadLetters(0, 0, 0, 0), caught_up=True, seconds=1.0,
+    )  # fmt: skip
+    shown = {row["measure"]: row for row in chaos.report_rows(report)}
+    assert shown["correct"]["figure"] == "2 of 2 rows" and shown["duplicated in the final view"]["figure"] == "1"
+    assert shown["duplicates in the raw output files"]["figure"] == "1"
+    assert "parquet files" in shown["duplicates in the raw output files"]["what it means"]
+    assert "duplicates in the raw output topic" not in shown
 
 
 @pytest.fixture
@@ -227,6 +294,33 @@ def test_a_batch_workload_is_one_clear_error(no_kafka: None, capsys: pytest.Capt
     assert main(["chaos", "kill-restart", "flink", "sales-batch", "--bootstrap-servers", "localhost:1"]) == 2
     output = " ".join(capsys.readouterr().out.split())
     assert "error: sales-batch is a batch workload" in output
+
+
+def test_producer_args_the_producer_lacks_exit_2_before_kafka(
+    no_kafka: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(
+            [
+                "chaos",
+                "kill-restart",
+                "flink",
+                "bike-rentals",
+                "--producer-args",
+                "--count 5",
+                "--bootstrap-servers",
+                "x:1",
+            ]
+        )
+    assert raised.value.code == 2
+    assert "unrecognized arguments: --count 5" in capsys.readouterr().err
+    assert (
+        main(
+            ["chaos", "kill-restart", "flink", "bike-rentals", "--producer-args", "'--x", "--bootstrap-servers", "x:1"]
+        )
+        == 2
+    )
+    assert "No closing quotation" in capsys.readouterr().out
 
 
 def test_an_empty_topic_prefix_is_refused(no_kafka: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -273,3 +367,89 @@ def test_a_group_coordinator_not_ready_yet_means_lag_unknown(monkeypatch: pytest
     monkeypatch.setattr(kafka_admin, "admin_client", admin_raising(GroupAuthorizationFailedError()))
     with pytest.raises(GroupAuthorizationFailedError):
         kafka_admin.committed_lag("localhost:1", "group", ("topic",))
+
+
+def chaos_run(workload_name: str, folder: Path, engine: str = "flink") -> chaos.Chaos:
+    """A Chaos as cmd_chaos builds it (checkpoint folder D, D-output beside it), without starting anything."""
+    workload = workloads.get(workload_name)
+    settings = Settings(
+        workload=workload.name, engine=engine, job=workload.job().name, bootstrap_servers="broker-a:9092",
+        topics=workload.topic_names("chaos_"), checkpoint_dir=folder / "ck", output_dir=folder / "ck-output",
+    )  # fmt: skip
+    return chaos.Chaos(settings, workload, chaos.ChaosOptions(log_dir=folder / "ck-logs"))
+
+
+def completed_flink_checkpoint(folder: Path, number: int) -> None:
+    chk = folder / "3f2a" / f"chk-{number}"
+    chk.mkdir(parents=True)
+    (chk / "_metadata").write_bytes(b"")
+
+
+def test_a_file_result_runs_into_the_runs_own_output_folder(tmp_path: Path) -> None:
+    bikes = chaos_run("bike-rentals", tmp_path).run_args()
+    assert bikes[bikes.index("--output-dir") + 1] == str(tmp_path / "ck-output")
+    assert "--output-dir" not in chaos_run("behavior-stats", tmp_path).run_args()
+
+
+def test_a_pipeline_resumes_from_every_stages_folder(tmp_path: Path) -> None:
+    runs = chaos_run("strategy-join", tmp_path)
+    assert [stage.settings.resolved_checkpoint_dir for stage in runs.stages] == [
+        tmp_path / "ck" / "strategies", tmp_path / "ck" / "join"
+    ]  # fmt: skip
+    assert runs.run_args()[runs.run_args().index("--checkpoint-dir") + 1] == str(tmp_path / "ck")  # run splits it
+    completed_flink_checkpoint(tmp_path / "ck" / "strategies", 4)
+    before = runs.resume_points()
+    assert [(p.number, p.query) for p in before] == [(4, "strategies")]
+    assert not runs.checkpointed([])  # the join has no checkpoint yet: a kill now would start it over
+    with pytest.raises(LabError, match="join has nothing to resume from"):
+        runs.resume_lines()
+    completed_flink_checkpoint(tmp_path / "ck" / "join", 2)
+    assert runs.checkpointed([]) and not runs.checkpointed(runs.resume_points())
+    lines = runs.resume_lines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "strategies: resuming from checkpoint 4", "join: resuming from checkpoint 2"
+    ]  # fmt: skip
+
+    class Said:  # what the restarted `streamlab run` has printed so far
+        def __init__(self, output: str) -> None:
+            self.output, self.log = output, tmp_path / "run-2.log"
+
+    runs.processes = [Said(""), Said("")]  # type: ignore[list-item]
+    assert not runs.said_it_resumes(Said(lines[0]), lines)  # type: ignore[arg-type]  # the join starts later
+    assert runs.said_it_resumes(Said(f"{lines[0]}\nwaiting ...\n{lines[1]}"), lines)  # type: ignore[arg-type]
+    with pytest.raises(LabError, match="did not resume from the newest checkpoint"):
+        runs.said_it_resumes(Said(f"{lines[0]}\njoin: resuming from checkpoint 1 (x)"), lines)  # type: ignore[arg-type]
+    with pytest.raises(LabError, match="started over"):
+        runs.said_it_resumes(Said(f"{lines[0]}\njoin: no checkpoint: starting from earliest"), lines)  # type: ignore[arg-type]
+
+
+def test_one_job_keeps_its_folder_and_an_unnamed_resume_line(tmp_path: Path) -> None:
+    runs = chaos_run("behavior-stats", tmp_path)
+    completed_flink_checkpoint(tmp_path / "ck", 6)
+    assert [(p.number, p.query) for p in runs.resume_points()] == [(6, "")]
+    assert runs.resume_lines()[0].startswith("resuming from checkpoint 6 (")
+
+
+def test_the_oracle_reads_an_earlier_stages_output_once_per_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlab import runner
+    from streamlab.kafka_admin import Record
+
+    def record(topic: str, offset: int, value: bytes) -> Record:
+        return Record(topic=topic, partition=0, offset=offset, timestamp_ms=0, key=None, value=value)
+
+    c_output = [record("C_output", 0, b"c1"), record("C_output", 1, b"c2"), record("C_output", 2, b"c1")]
+    d_input = [record("D_input", 0, b"d1"), record("D_input", 1, b"d1")]  # the producer's: kept as they are
+    seen: list[tuple[list[int], list[int]]] = []
+
+    def oracle(c: list[Record], d: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        seen.append(([r.offset for r in c], [r.offset for r in d]))
+        return pd.DataFrame(), pd.DataFrame()
+
+    job = workloads.get("strategy-join").job()
+    monkeypatch.setattr(runner, "read_inputs", lambda *_: [c_output, d_input])
+    monkeypatch.setattr(runner, "late_positions", lambda *_: set())
+    monkeypatch.setattr(type(job), "oracle_function", lambda self: oracle)
+    settings = Settings(workload="strategy-join", job="join")
+    runner.oracle_answer(settings, job, distinct=("c_output",))
+    runner.oracle_answer(settings, job)
+    assert seen == [([0, 1], [0, 1]), ([0, 1, 2], [0, 1])]

@@ -16,7 +16,9 @@ from streamlab.oracles import (
     bike_hourly,
     differences,
     json_object,
+    message_windows,
     strategy_output_reject_reason,
+    strategy_pairs,
     strategy_reject_reason,
 )
 from streamlab.settings import MAX_VALUE_CHARS
@@ -304,3 +306,24 @@ def test_numbers_are_read_as_values_not_texts() -> None:
     assert strategy_output_reject_reason(json.dumps(output).replace("1e+16", "1e400").encode())[0] == (
         "bad number: result"
     )
+
+
+def test_a_window_of_the_first_years_ends_with_a_four_digit_year() -> None:
+    # as the engines write it: strftime("%Y") would write the year 1 as "1"
+    counts, _ = message_windows([Record("t", 0, 0, 0, None, b'{"timestamp": "0001-04-21 14:10:45"}')])
+    assert counts.to_dict("records") == [
+        {"window_start": "0001-04-21 14:10:00", "window_end": "0001-04-21 14:11:00", "message_count": 1}
+    ]
+
+
+def test_the_join_takes_a_record_of_the_year_one_without_a_partner() -> None:
+    # pandas' nanosecond clock cannot hold the year 1: the oracle must not fail on what the engines take
+    c = [Record("C", 0, 0, 0, None, b'{"key": "k", "ts": "2025-04-21 12:00:00", "result": 1}')]
+    d = [
+        Record("D", 0, 0, 0, None, b'{"strategy": "D", "key": "k", "ts": "0001-04-21 12:00:00", "value": 2}'),
+        Record("D", 0, 1, 0, None, b'{"strategy": "D", "key": "k", "ts": "2025-04-21 12:04:59", "value": 3}'),
+    ]
+    pairs, rejected = strategy_pairs(c, d)
+    assert rejected.empty and pairs[["d_ts", "d_value"]].to_dict("records") == [
+        {"d_ts": "2025-04-21 12:04:59", "d_value": 3.0}
+    ]
