@@ -24,6 +24,11 @@ input it reads from an earlier stage is taken once per distinct record (an at-le
 after a restart what it wrote since its checkpoint: those copies are counted as duplicates, not held
 against the oracle), and the dead letters of every stage are held to that stage's oracle. Batch
 workloads are refused with a message saying so (check_supported).
+
+`streamlab chaos broker-down` (BrokerDown) crashes the cluster instead of the job: the job runs in this
+process from the start, one node of the embedded 3-broker cluster is killed with SIGKILL at a seeded
+record, left down until the others have dropped it and the producer (acks=all) has written on, started
+again with `cluster up`, and the result is held to the same oracle.
 """
 
 from __future__ import annotations
@@ -38,8 +43,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
+from kafka.errors import KafkaError
 
-from streamlab import display, engines, kafka_admin, oracles, results, runner, workloads
+from streamlab import cluster, display, engines, kafka_admin, oracles, results, runner, workloads
 from streamlab.engines import ACTIVE_STATES, Checkpoint, RunningJob
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
@@ -157,13 +163,8 @@ def tally(result: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec) -> Tal
     duplicated = len(view) - len(unique)
     if unique.empty or expected.empty:  # nothing to merge on (and key dtypes may not match an empty frame)
         return Tally(len(expected), 0, len(expected), len(unique), duplicated)
-    merged = unique.merge(
-        expected.reindex(columns=keys + values), on=keys, how="outer", suffixes=("_engine", "_oracle"), indicator=True
-    )
+    merged, same = oracles.paired_rows(unique, expected, keys, values, spec.rel_tolerance)
     both = merged["_merge"] == "both"
-    same = pd.Series(True, index=merged.index)
-    for name in values:
-        same &= oracles.same_values(merged[f"{name}_engine"], merged[f"{name}_oracle"], spec.rel_tolerance)
     lower = both & _lower(merged, spec.count_column)
     # one key with rows of different values: the result holds two answers, neither can be taken for it
     conflicting = merged.duplicated(keys, keep=False)
@@ -263,6 +264,17 @@ class Kill:
 
 
 @dataclass(frozen=True)
+class Outage:
+    """One Kafka node killed with SIGKILL while the job ran, then restarted (`cluster up`)."""
+
+    node: int
+    down_at: int  # records sent when it was killed
+    up_at: int  # records sent when its restart began
+    dropped_s: float  # from the kill until the cluster no longer listed it (its session timed out)
+    down_s: float  # from the kill until it was back with every partition's ISR full
+
+
+@dataclass(frozen=True)
 class ChaosReport:
     engine: str
     workload: str
@@ -279,6 +291,7 @@ class ChaosReport:
     differences: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rows that differ from the oracle
     delivery: str = AT_LEAST_ONCE  # the sinks' guarantee (`run --delivery`)
     stages: int = 1  # jobs of the run (a pipeline's): the dead letters are those of every stage
+    outage: Outage | None = None  # chaos broker-down: the Kafka node killed instead of the job
 
     @property
     def passed(self) -> bool:
@@ -292,10 +305,8 @@ def report_rows(report: ChaosReport) -> list[dict[str, str]]:
     files = report.result_kind not in (UPSERT_TOPIC, APPEND_TOPIC)
     unit = "keys" if upsert else "rows"
     t, letters = report.tally, report.dead_letters
-    restarts = len(report.kills)
     rows = [
-        ("kills", f"{restarts}", "SIGKILL to the engine's whole process tree, each after a checkpoint"),
-        ("restarts resumed", f"{report.restarts_resumed} of {restarts}", "said: resuming from checkpoint N"),
+        *fault_rows(report),
         ("records produced", f"{report.produced:,}", f"{report.rejected:,} of them malformed: the oracle rejects them"),
         ("correct", f"{t.correct:,} of {t.expected:,} {unit}", "equal to the pandas oracle"),
         ("lost", f"{t.lost:,}", f"{unit} missing, or counting fewer records than the oracle"),
@@ -324,6 +335,24 @@ def report_rows(report: ChaosReport) -> list[dict[str, str]]:
     return [{"measure": measure, "figure": figure, "what it means": meaning} for measure, figure, meaning in rows]
 
 
+def fault_rows(report: ChaosReport) -> list[tuple[str, str, str]]:
+    """What was done to the run: the job's kills and restarts, or the broker taken down and back."""
+    outage = report.outage
+    if outage is not None:
+        return [
+            ("broker down", f"node {outage.node}",
+             f"SIGKILL at record {outage.down_at:,}, `cluster up` at record {outage.up_at:,}"),
+            ("out of the cluster after", f"{outage.dropped_s:.0f} s", "from the kill until the others dropped it"),
+            ("back in sync after", f"{outage.down_s:.0f} s", "from the kill until every partition's ISR was full"),
+            ("the job", "running", "all along: never ended by itself, never restarted by this command"),
+        ]  # fmt: skip
+    restarts = len(report.kills)
+    return [
+        ("kills", f"{restarts}", "SIGKILL to the engine's whole process tree, each after a checkpoint"),
+        ("restarts resumed", f"{report.restarts_resumed} of {restarts}", "said: resuming from checkpoint N"),
+    ]
+
+
 def kill_rows(report: ChaosReport) -> list[dict[str, object]]:
     return [
         {"kill": k.number, "at record": k.at_record, "after s": f"{k.after_s:.0f}", "processes": k.processes,
@@ -333,11 +362,13 @@ def kill_rows(report: ChaosReport) -> list[dict[str, object]]:
 
 
 def show(report: ChaosReport) -> None:
-    display.show(kill_rows(report), title=f"kills of {report.engine} {report.workload}")
+    if report.outage is None:
+        display.show(kill_rows(report), title=f"kills of {report.engine} {report.workload}")
     verdict = "[green]passed[/]" if report.passed else "[red]failed[/]"
+    action = "kill-restart" if report.outage is None else "broker-down"
     display.show(
         report_rows(report),
-        title=f"chaos kill-restart: {report.engine} {report.workload} ({report.delivery}) against the pandas oracle",
+        title=f"chaos {action}: {report.engine} {report.workload} ({report.delivery}) against the pandas oracle",
         caption=f"{verdict}: lost and wrong must be 0 and every rejected record in the dead letters; "
         f"{report.seconds:.0f} s in all"
         + ("" if report.caught_up else "; the last run had not read all of its input by the timeout"),
@@ -643,6 +674,104 @@ def producer_options(workload: Workload, flags: dict[str, object], args: tuple[s
 def kill_restart(settings: Settings, workload: Workload, options: ChaosOptions) -> ChaosReport:
     """Run the workload's job, kill it options.kills times and restart it, then compare with the oracle."""
     return Chaos(settings, workload, options).run()
+
+
+# ---- a broker down --------------------------------------------------------------------------------
+
+BROKERS = 3  # one node down leaves two replicas of every partition: min.insync.replicas (cluster.py)
+
+
+def check_cluster(layout: cluster.ClusterLayout, node: int) -> None:
+    """broker-down takes a node of the embedded cluster: three of them, all running, or one message why not."""
+    states = cluster.nodes(layout)
+    running = [state.node_id for state in states if state.alive]
+    if len(states) != BROKERS or len(running) != BROKERS:
+        raise LabError(
+            f"chaos broker-down kills one node of the embedded {BROKERS}-broker cluster, which has "
+            f"{len(states)} node(s), running: {running or 'none'}: start it with `streamlab cluster up --brokers 3` "
+            "(make cluster-up BROKERS=3)"
+        )
+    if node not in running:
+        raise LabError(f"--node must be one of the cluster's nodes {running}, not {node}")
+
+
+class BrokerDown(Chaos):
+    """One broker-down run: the job runs in this process from the start, one Kafka node is killed with SIGKILL
+    at a seeded record while the producer writes (acks=all: two in-sync replicas still acknowledge), restarted
+    at a later one with `cluster up`, and the result is held to the oracle as after kills."""
+
+    def __init__(
+        self, settings: Settings, workload: Workload, options: ChaosOptions, layout: cluster.ClusterLayout, node: int
+    ) -> None:
+        super().__init__(settings, workload, options)
+        self.layout, self.node = layout, node
+
+    def run(self) -> ChaosReport:
+        try:
+            self.start_over()
+            options = producer_options(
+                self.workload, {"--seed": self.options.seed, **self.options.producer_flags}, self.options.producer_args
+            )
+            runner.produce_in_background(self.settings, self.workload, options, self.stats)
+            self.running = runner.start_stages(self.workload, self.stages)
+            point = kill_schedule(self.options.seed, 1, self.wait_for_target())[0]
+            self.stats.limit = None
+            self.wait_for_record(point.gate, f"node {self.node} goes down at record {point.gate:,}")
+            killed, down_at = time.monotonic(), self.stats.sent
+            cluster.kill_node(self.layout, self.node, progress=display.console.print)
+            self.wait_until_dropped()
+            dropped_s = time.monotonic() - killed
+            self.wait_for_record(point.kill, f"node {self.node} is down; it comes back at record {point.kill:,}")
+            up_at = self.stats.sent
+            cluster.up(self.layout, progress=display.console.print)  # the dead node only, until every ISR is full
+            outage = Outage(self.node, down_at, up_at, dropped_s, time.monotonic() - killed)
+            caught_up = self.wait_for_the_end(self.running)
+            if caught_up:
+                with display.console.status(f"draining the {self.settings.engine} job: its open windows fire ..."):
+                    self.running.drain()
+            return replace(self.verdict(caught_up, restarts_resumed=0), outage=outage)
+        finally:
+            self.stats.stop.set()
+            if self.running is not None:
+                self.running.stop()
+
+    def wait_until_dropped(self) -> None:
+        """Until the cluster no longer lists the node (KRaft fences a broker whose heartbeats stop, after
+        broker.session.timeout.ms): before that, leaders have not moved and the outage has not begun for
+        the clients. Asked through the other nodes only."""
+        others = ",".join(
+            f"{self.layout.host}:{self.layout.broker_port(n)}" for n in range(1, BROKERS + 1) if n != self.node
+        )
+
+        def dropped() -> bool:
+            try:
+                return self.node not in kafka_admin.broker_ids(others)
+            except (LabError, KafkaError):
+                return False
+
+        what = f"the cluster to drop node {self.node}"
+        self.wait(dropped, lambda: f"waiting for {what}: produced {self.stats.sent:,}", what, self.options.timeout_s)
+
+    def wait_for_record(self, index: int, what: str) -> None:
+        """Until the producer has sent `index` records (or all of them); the job must not end meanwhile."""
+        running = self.running
+
+        def ready() -> bool:
+            if running is not None and running.status() not in ACTIVE_STATES:
+                running.wait()  # the job's own error
+                raise LabError(f"the {self.settings.engine} job ended by itself ({running.status()})")
+            return self.stats.sent >= index or self.stats.done
+
+        self.wait(ready, lambda: f"{what}: produced {self.stats.sent:,}/{self.stats.target:,}", what,
+                  self.options.timeout_s, poll_s=0.05)  # fmt: skip
+
+
+def broker_down(
+    settings: Settings, workload: Workload, options: ChaosOptions, layout: cluster.ClusterLayout, node: int = 2
+) -> ChaosReport:
+    """Run the workload's job, kill a Kafka node while it reads and bring it back, then compare with the oracle."""
+    check_cluster(layout, node)
+    return BrokerDown(settings, workload, options, layout, node).run()
 
 
 def _differences(result: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from streamlab.settings import (
 )
 from streamlab.workloads import Job, Workload, input_topics
 
-EMBEDDED = cluster.ClusterLayout()
+EMBEDDED = cluster.embedded_layout()  # .run/kafka, or $STREAMLAB_CLUSTER_DIR
 DEMO_CATCH_UP_S = 180
 
 
@@ -46,7 +46,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bootstrap-servers",
         metavar="HOST:PORT[,...]",
-        help="use this Kafka cluster (default: $KAFKA_BOOTSTRAP_SERVERS, else localhost:9092)",
+        help="use this Kafka cluster (default: $KAFKA_BOOTSTRAP_SERVERS, else every node of the embedded one, "
+        "localhost:9092 when it has one)",
     )
 
 
@@ -222,7 +223,7 @@ def _engine_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _chaos_parser(commands: argparse._SubParsersAction) -> None:
-    chaos = commands.add_parser("chaos", help="crash a running job and restart it, then compare with pandas")
+    chaos = commands.add_parser("chaos", help="crash a running job or a broker, then compare with pandas")
     actions = chaos.add_subparsers(dest="action", required=True, metavar="ACTION")
     kill = actions.add_parser(
         "kill-restart",
@@ -233,37 +234,55 @@ def _chaos_parser(commands: argparse._SubParsersAction) -> None:
         "compares the final result with pandas over every record produced. Exits non-zero when a record is lost or "
         "a value is wrong.",
     )
-    kill.add_argument("engine", choices=ENGINES)
-    _workload_arg(kill)
+    _chaos_flags(kill)
     kill.add_argument("--kills", type=positive_int, default=3, help="how many times to kill the job (default 3)")
-    kill.add_argument("--seed", type=int, default=42, help="where the kills fall, and the producer's seed")
-    kill.add_argument("--count", type=positive_int, default=3000, help="events to produce, where the producer takes it")
-    kill.add_argument("--rate", type=non_negative_float, default=100.0, help="events per second (default 100)")
-    kill.add_argument(
+    broker = actions.add_parser(
+        "broker-down",
+        help="SIGKILL one broker of the embedded 3-broker cluster while the job runs, then bring it back",
+        description="Runs the workload's job (a pipeline: all of its jobs) on fresh topics of the embedded 3-broker "
+        "cluster (`streamlab cluster up --brokers 3`) while its producer writes seeded events with acks=all; at a "
+        "seeded record kills --node with SIGKILL, at a later one restarts it (`cluster up`, until every ISR is full "
+        "again), then compares the final result with pandas over every record produced. Exits non-zero when the job "
+        "ends, or a record is lost or a value is wrong.",
+    )
+    _chaos_flags(broker)
+    broker.add_argument("--node", type=int, choices=(1, 2, 3), default=2, help="the node to kill (default 2)")
+
+
+def _chaos_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags both chaos actions take: the run's input, topics and folders."""
+    parser.add_argument("engine", choices=ENGINES)
+    _workload_arg(parser)
+    parser.add_argument("--seed", type=int, default=42, help="where the faults fall, and the producer's seed")
+    parser.add_argument(
+        "--count", type=positive_int, default=3000, help="events to produce, where the producer takes it"
+    )
+    parser.add_argument("--rate", type=non_negative_float, default=100.0, help="events per second (default 100)")
+    parser.add_argument(
         "--bad-every", type=non_negative_int, default=50, metavar="N",
         help="every Nth event malformed, where the producer takes it (default 50)",
     )  # fmt: skip
-    kill.add_argument(
+    parser.add_argument(
         "--timeout", type=positive_float, default=180.0, metavar="S",
         help="longest wait for a checkpoint after a start, and for the job to read all input at the end (default 180)",
     )  # fmt: skip
-    kill.add_argument(
+    parser.add_argument(
         "--checkpoint-dir", type=output_path("--checkpoint-dir"), metavar="D",
         help="default .run/chaos/ENGINE/WORKLOAD/checkpoints; cleared first, the runs' logs go to D-logs beside it "
         "and file results (bike-rentals' Parquet) to D-output, also cleared first; a pipeline's stages each get a "
         "folder below D",
     )  # fmt: skip
-    kill.add_argument(
+    parser.add_argument(
         "--producer-args", default="", metavar="ARGS",
         help="more flags for the workload's producer, as `streamlab produce WORKLOAD` takes them; they win over "
         "--count, --rate and --bad-every, e.g. --producer-args '--stations 50 --hours 2' (bike-rentals)",
     )  # fmt: skip
-    kill.add_argument(
+    parser.add_argument(
         "--topic-prefix", default="chaos_", metavar="P",
         help="prefix of the run's topics, deleted and created again (default chaos_)",
     )  # fmt: skip
-    _engine_flags(kill)
-    _common(kill)
+    _engine_flags(parser)
+    _common(parser)
 
 
 def _cluster_parser(commands: argparse._SubParsersAction) -> None:
@@ -692,16 +711,13 @@ def cmd_chaos(args: argparse.Namespace) -> None:
         raise LabError(f"--producer-args {args.producer_args!r}: {error}") from error
     chaos.producer_options(workload, {}, producer_args)  # a flag the producer lacks: exit 2 before Kafka is asked
     if not args.topic_prefix:
-        raise LabError("chaos kill-restart deletes and recreates its topics: give it a --topic-prefix of its own")
+        raise LabError(f"chaos {args.action} deletes and recreates its topics: give it a --topic-prefix of its own")
     checkpoint_dir = args.checkpoint_dir or RUN_DIR / "chaos" / args.engine / workload.name / "checkpoints"
     # the logs sit beside the checkpoint folder, not in it: Spark takes every folder in it for a query's
     log_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-logs"
     output_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-output"  # the run's own: cleared, like D
-    settings = settings_from(args, workload).with_(
-        bootstrap_servers=bootstrap_or_embedded(args), checkpoint_dir=checkpoint_dir, output_dir=output_dir
-    )
     options = chaos.ChaosOptions(
-        kills=args.kills,
+        kills=getattr(args, "kills", 1),
         seed=args.seed,
         topic_prefix=args.topic_prefix,
         producer_flags={"--count": args.count, "--rate": args.rate, "--bad-every": args.bad_every},
@@ -709,12 +725,27 @@ def cmd_chaos(args: argparse.Namespace) -> None:
         timeout_s=args.timeout,
         log_dir=log_dir,
     )
-    report = chaos.kill_restart(settings, workload, options)
+    if args.action == "broker-down":
+        if args.bootstrap_servers:
+            raise LabError("chaos broker-down kills a node of the embedded cluster: it takes no --bootstrap-servers")
+        chaos.check_cluster(EMBEDDED, args.node)  # before anything is created
+        settings = settings_from(args, workload).with_(
+            bootstrap_servers=EMBEDDED.bootstrap_servers(chaos.BROKERS), checkpoint_dir=checkpoint_dir,
+            output_dir=output_dir,
+        )  # fmt: skip
+        report = chaos.broker_down(settings, workload, options, EMBEDDED, args.node)
+        done = f"with node {args.node} down"
+    else:
+        settings = settings_from(args, workload).with_(
+            bootstrap_servers=bootstrap_or_embedded(args), checkpoint_dir=checkpoint_dir, output_dir=output_dir
+        )
+        report = chaos.kill_restart(settings, workload, options)
+        done = f"after {len(report.kills)} kill(s) of {args.engine}"
     chaos.show(report)
     if not report.passed:
         raise LabError(
             f"{report.tally.lost:,} lost and {report.tally.wrong:,} wrong, {report.dead_letters.missing:,} rejected "
-            f"record(s) missing from the dead letters after {len(report.kills)} kill(s) of {args.engine}"
+            f"record(s) missing from the dead letters {done}"
         )
 
 

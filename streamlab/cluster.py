@@ -75,6 +75,23 @@ class NodeState:
     alive: bool
 
 
+CLUSTER_DIR_ENV = "STREAMLAB_CLUSTER_DIR"  # the folder of another embedded cluster than .run's (a test's own)
+
+
+def embedded_layout() -> ClusterLayout:
+    """The embedded cluster the commands manage: the one in .run, or the one in $STREAMLAB_CLUSTER_DIR on the
+    ports it was created with (its cluster.json)."""
+    folder = os.environ.get(CLUSTER_DIR_ENV)
+    if not folder:
+        return ClusterLayout()
+    layout = ClusterLayout(run_dir=Path(folder))
+    try:
+        base_port = int(json.loads(layout.state_file.read_text())["base_port"])
+    except (OSError, ValueError, KeyError):
+        return layout  # none there yet: `cluster up` creates it, on the default ports
+    return ClusterLayout(run_dir=layout.run_dir, base_port=base_port)
+
+
 def java_executable() -> str:
     java_home = os.environ.get("JAVA_HOME")
     candidate = Path(java_home) / "bin" / "java" if java_home else None
@@ -254,7 +271,7 @@ def _restart_down_nodes(
             _wait_ready(
                 layout,
                 processes,
-                lambda: kafka_admin.fully_replicated(running, brokers),
+                lambda: _listening(layout, down_ids) and kafka_admin.fully_replicated(running, brokers),
                 REJOIN_TIMEOUT_S,
                 "rejoin the cluster with every partition in sync",
             )
@@ -266,6 +283,12 @@ def _restart_down_nodes(
             progress(f"the port of node(s) {taken} was taken while it started: starting again")
     progress(f"restarted node(s) {names}: back in the cluster at {bootstrap}, every partition's ISR full")
     return bootstrap
+
+
+def _listening(layout: ClusterLayout, node_ids: list[int]) -> bool:
+    """Whether the restarted nodes take connections: right after a kill the others may still list the dead
+    node in every ISR (it is dropped only after its session times out), which is not having rejoined."""
+    return all(port_in_use(layout.host, layout.broker_port(node_id)) for node_id in node_ids)
 
 
 def _wait_ports_free(layout: ClusterLayout, node_ids: list[int], timeout_s: float) -> None:

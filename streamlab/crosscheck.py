@@ -30,7 +30,7 @@ from rich.markup import escape
 
 from streamlab import display, kafka_admin, results, runner
 from streamlab.errors import LabError
-from streamlab.oracles import same_values
+from streamlab.oracles import merge_on_keys, paired_rows, same_values
 from streamlab.paths import RUN_DIR
 from streamlab.processes import StreamlabProcess
 from streamlab.results import ResultSpec
@@ -213,30 +213,12 @@ class Tally:
     extra: int  # result rows whose key the oracle does not have
 
 
-def merge_on_keys(left: pd.DataFrame, right: pd.DataFrame, keys: list[str], **how: object) -> pd.DataFrame:
-    """An outer merge on the key columns; an empty side (object columns) takes the other side's key types."""
-    for frame, other in ((left, right), (right, left)):
-        if frame.empty and not other.empty:
-            for key in keys:
-                frame[key] = frame[key].astype(other[key].dtype)
-    return left.merge(right, on=keys, how="outer", **how)
-
-
-def _merged(table: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec) -> pd.DataFrame:
-    """The engine's rows and the oracle's, side by side (suffixes _engine, _oracle; _merge says who has the key)."""
-    columns = [*spec.key_columns, *spec.value_columns]
-    mine, wanted = table.reindex(columns=columns), expected.reindex(columns=columns)
-    return merge_on_keys(mine, wanted, list(spec.key_columns), suffixes=("_engine", "_oracle"), indicator=True)
-
-
 def tally(table: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec) -> Tally:
     """Equal, differing, missing and extra rows; floats agree within the result's rel_tolerance."""
-    merged = _merged(table, expected, spec)
+    keys = list(spec.key_columns)
+    merged, same = paired_rows(table, expected, keys, list(spec.value_columns), spec.rel_tolerance)
     both = merged["_merge"] == "both"
-    same = pd.Series(True, index=merged.index)
-    for name in spec.value_columns:
-        same &= same_values(merged[f"{name}_engine"], merged[f"{name}_oracle"], spec.rel_tolerance)
-    twice = merged.duplicated(list(spec.key_columns), keep=False)  # as oracles.differences: a copy is a difference
+    twice = merged.duplicated(keys, keep=False)  # as oracles.differences: a copy is a difference
     return Tally(
         rows=len(table),
         equal=int((both & same & ~twice).sum()),

@@ -585,6 +585,31 @@ def differences(
     return merged[disagree].drop(columns="_merge").reset_index(drop=True)
 
 
+def merge_on_keys(left: pd.DataFrame, right: pd.DataFrame, keys: list[str], **how: object) -> pd.DataFrame:
+    """An outer merge on the key columns; an empty side (object columns) takes the other side's key types."""
+    for frame, other in ((left, right), (right, left)):
+        if frame.empty and not other.empty:
+            for key in keys:
+                frame[key] = frame[key].astype(other[key].dtype)
+    return left.merge(right, on=keys, how="outer", **how)
+
+
+def paired_rows(
+    engine: pd.DataFrame, oracle: pd.DataFrame, keys: list[str], values: list[str], rel_tolerance: float = 0.0
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The engine's rows and the oracle's merged on the keys (suffixes _engine, _oracle; `_merge` says which side
+    has the key), and per merged row whether every value is the same: what `check` and `chaos` each tally."""
+    columns = keys + values
+    merged = merge_on_keys(
+        engine.reindex(columns=columns), oracle.reindex(columns=columns), keys, suffixes=("_engine", "_oracle"),
+        indicator=True,
+    )  # fmt: skip
+    same = pd.Series(True, index=merged.index)
+    for name in values:
+        same &= same_values(merged[f"{name}_engine"], merged[f"{name}_oracle"], rel_tolerance)
+    return merged, same
+
+
 def same_values(engine: pd.Series, oracle: pd.Series, rel_tolerance: float = 0.0) -> pd.Series:
     """Row by row: equal (floats within rel_tolerance), or missing on both sides."""
     # compare values, not their text: a key missing on one side turns an int column into floats

@@ -3,6 +3,7 @@ the producer's hold, and the CLI's refusals (which must come before any broker i
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from streamlab.errors import LabError
 from streamlab.producing import ProduceStats
 from streamlab.results import APPEND_TOPIC, PARQUET, UPSERT_TOPIC, ResultSpec
 from streamlab.settings import Settings
+from tests.test_cluster import three_node_cluster
 
 COUNTS = ResultSpec(UPSERT_TOPIC, ("category", "behavior"), ("behavior_count", "last_event_ts"),
                     count_column="behavior_count")  # fmt: skip
@@ -453,3 +455,35 @@ def test_the_oracle_reads_an_earlier_stages_output_once_per_value(monkeypatch: p
     runner.oracle_answer(settings, job, distinct=("c_output",))
     runner.oracle_answer(settings, job)
     assert seen == [([0, 1], [0, 1]), ([0, 1, 2], [0, 1])]
+
+
+# ---- a broker down --------------------------------------------------------------------------------
+
+
+def test_a_broker_down_report_says_which_node_and_when_instead_of_kills() -> None:
+    outage = chaos.Outage(node=2, down_at=900, up_at=2100, dropped_s=9.6, down_s=41.4)
+    down = dataclasses.replace(report(), kills=[], restarts_resumed=0, outage=outage)
+    rows = {row["measure"]: (row["figure"], row["what it means"]) for row in chaos.report_rows(down)}
+    assert "kills" not in rows and "restarts resumed" not in rows
+    assert rows["broker down"] == ("node 2", "SIGKILL at record 900, `cluster up` at record 2,100")
+    assert rows["out of the cluster after"][0] == "10 s" and rows["back in sync after"][0] == "41 s"
+    assert rows["the job"][0] == "running" and rows["lost"][0] == "0"
+
+
+def test_broker_down_needs_the_embedded_three_nodes_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    layout = three_node_cluster(tmp_path, monkeypatch, (True, False, True))
+    with pytest.raises(LabError, match=r"3-broker cluster, which has 3 node\(s\), running: \[1, 3\].*--brokers 3"):
+        chaos.check_cluster(layout, 2)
+    layout = three_node_cluster(tmp_path / "up", monkeypatch, (True, True, True))
+    chaos.check_cluster(layout, 3)
+    with pytest.raises(LabError, match="--node must be one of the cluster's nodes"):
+        chaos.check_cluster(layout, 4)
+
+
+def test_broker_down_refuses_another_cluster_before_kafka(no_kafka: None, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["chaos", "broker-down", "spark", "behavior-stats", "--bootstrap-servers", "elsewhere:9092"]
+    assert main(argv) == 2
+    assert "it takes no --bootstrap-servers" in " ".join(capsys.readouterr().out.split())
+    with pytest.raises(SystemExit) as raised:
+        main(["chaos", "broker-down", "flink", "behavior-stats", "--node", "4"])
+    assert raised.value.code == 2

@@ -97,6 +97,7 @@ def fake_start(monkeypatch: pytest.MonkeyPatch) -> FakeStart:
     monkeypatch.setattr(cluster.jars, "verify", lambda _: None)
     monkeypatch.setattr(cluster, "_check_ports_free", lambda *_: None)
     monkeypatch.setattr(cluster, "port_in_use", lambda *_: False)
+    monkeypatch.setattr(cluster, "_listening", lambda *_: True)
     monkeypatch.setattr(cluster.time, "sleep", lambda _: None)
     return fake
 
@@ -131,6 +132,19 @@ def test_up_restarts_only_the_nodes_that_are_down(
         f"restarted node(s) 2 (port 40001): back in the cluster at {bootstrap}, every partition's ISR full",
     ]
     assert json.loads(layout.state_file.read_text())["cluster_id"] == "kept-id"
+
+
+def test_a_restarted_node_is_back_only_once_it_listens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_start: FakeStart
+) -> None:
+    """Right after a kill the others still list the dead node in every ISR: that alone is not a rejoin."""
+    layout = three_node_cluster(tmp_path, monkeypatch, (True, False, True))
+    answers = iter([False, False, True])
+    monkeypatch.setattr(cluster, "_listening", lambda _layout, ids: ids == [2] and next(answers))
+    asked: list[str] = []
+    monkeypatch.setattr(kafka_admin, "fully_replicated", lambda bootstrap, n: asked.append(bootstrap) or True)
+    cluster.up(layout, progress=lambda _: None)
+    assert len(asked) == 1  # the ISRs were asked about once the node listened, not before
 
 
 def test_up_with_every_node_running_starts_nothing(
@@ -291,3 +305,16 @@ def test_a_restarted_node_that_fails_otherwise_is_not_started_again(
     with pytest.raises(LabError, match="Kafka node 2 exited during start-up"):
         cluster.up(layout, progress=lambda _: None)
     assert fake_start.started == [2]
+
+
+def test_the_commands_manage_the_cluster_streamlab_cluster_dir_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(cluster.CLUSTER_DIR_ENV, raising=False)
+    assert cluster.embedded_layout() == cluster.ClusterLayout()
+    monkeypatch.setenv(cluster.CLUSTER_DIR_ENV, str(tmp_path))
+    assert cluster.embedded_layout() == cluster.ClusterLayout(run_dir=tmp_path)  # none there yet: default ports
+    layout = cluster.ClusterLayout(run_dir=tmp_path, base_port=41500)
+    layout.home.mkdir(parents=True)
+    layout.state_file.write_text(json.dumps({"brokers": 3, "cluster_id": "x", "base_port": 41500}))
+    assert cluster.embedded_layout() == layout

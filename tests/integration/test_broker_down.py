@@ -28,7 +28,8 @@ from streamlab import cli, cluster, kafka_admin, oracles, results, runner, workl
 from streamlab.errors import LabError
 from streamlab.processes import StreamlabProcess
 from streamlab.settings import Settings
-from tests.integration.commands import read_letters
+from tests.integration.commands import read_letters, streamlab
+from tests.integration.test_chaos import figure
 from tests.integration.test_cluster import FIRST_BASE_PORT, free_base_port
 
 pytestmark = pytest.mark.integration
@@ -253,3 +254,37 @@ def test_both_engines_keep_going_with_a_broker_down_and_it_rejoins(
     for run in runs:
         assert run.alive()
     print(phases)
+
+
+# A job writing files and a pipeline of two jobs, each with a broker down, through the command a user runs
+# (`streamlab chaos broker-down`, in a process of its own: one Flink job per process). Small inputs: make
+# test has a time budget; `streamlab chaos broker-down` by hand covers every workload on both engines (README).
+@pytest.mark.parametrize(
+    ("engine", "workload", "flags"),
+    [
+        ("flink", "bike-rentals", ("--producer-args", "--stations 30 --hours 2")),
+        ("spark", "strategy-join", ("--count", "150", "--rate", "40")),
+    ],
+)
+def test_chaos_broker_down_keeps_a_file_job_and_a_pipeline_going(
+    engine: str,
+    workload: str,
+    flags: tuple[str, ...],
+    three_brokers: cluster.ClusterLayout,
+    topic_suffix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(cluster.CLUSTER_DIR_ENV, str(three_brokers.run_dir))  # the command's embedded cluster
+    result = streamlab(
+        "chaos", "broker-down", engine, workload, "--seed", "5", "--bad-every", "40", "--timeout", "150",
+        "--checkpoint-dir", str(tmp_path / "checkpoints"), "--topic-prefix", f"bd_{engine}_{topic_suffix}_",
+        *flags, *ENGINE_FLAGS[engine], timeout_s=480,
+    )  # fmt: skip
+    output = result.stdout
+    assert result.returncode == 0, f"exit {result.returncode}\n{output[-4000:]}\n{result.stderr[-3000:]}"
+    assert figure(output, "broker down") == "node 2" and figure(output, "the job") == "running"
+    assert figure(output, "lost") == "0" and figure(output, "wrong") == "0"
+    accounted, expected = figure(output, "dead letters accounted for").split(" of ")
+    assert accounted == expected and int(expected.replace(",", "")) > 0
+    assert all(node.alive for node in cluster.nodes(three_brokers)), "node 2 is not back"

@@ -359,10 +359,9 @@ def test_both_engines_write_the_same_dead_letters(sent: Sent) -> None:
         pytest.fail(f"the engines' dead letters differ in {len(differing)} record(s):\n{shown.to_string()}")
 
 
+@pytest.mark.parametrize("sent", ["behavior-stats"], indirect=True)  # the seed's JSON reader is behavior-stats'
 def test_the_seeds_lenient_reader_counts_some_and_drops_others_without_a_trace(sent: Sent) -> None:
     """`streamlab seed-json`: the seed's 'json.ignore-parse-errors' over the same records, next to ours."""
-    if sent.subject.workload != "behavior-stats":
-        pytest.skip("the seed's JSON reader is behavior-stats'")
     settings = sent.settings
     shown = one_line(
         succeeded(streamlab("seed-json", "--input-topic", settings.input_topic,
