@@ -5,8 +5,9 @@ topics while the workload's producer writes seeded events, some of them malforme
 of the input (kill_schedule) the engine's whole process tree gets SIGKILL, each time once a checkpoint
 has completed since the job last started (read from the checkpoint folder through streamlab.engines;
 the producer pauses at a seeded record before the kill point until then, so the job is busy with the
-records after it when it dies), and the job is started again with the same checkpoint folder: it must
-say it resumes from the checkpoint the folder holds. The producer goes on while the job is down, so
+records after it when it dies), and the job is started again with the same checkpoint folder and
+--from latest: it must say it resumes from the checkpoint the folder holds (were --from to win, the records
+since the checkpoint would be lost). The producer goes on while the job is down, so
 every restart finds input it has not read. The last restart runs in this process, so that once the
 producer is done and the job has read everything it can be drained (its last event-time windows
 fire). Then the result is compared with the workload's pandas oracle over exactly the records
@@ -25,10 +26,13 @@ after a restart what it wrote since its checkpoint: those copies are counted as 
 against the oracle), and the dead letters of every stage are held to that stage's oracle. Batch
 workloads are refused with a message saying so (check_supported).
 
-`streamlab chaos broker-down` (BrokerDown) crashes the cluster instead of the job: the job runs in this
-process from the start, one node of the embedded 3-broker cluster is killed with SIGKILL at a seeded
-record, left down until the others have dropped it and the producer (acks=all) has written on, started
-again with `cluster up`, and the result is held to the same oracle.
+A broker down (BrokerFault): one node of the embedded 3-broker cluster is killed with SIGKILL, left down
+until the others have dropped it while the producer (acks=all) writes on, and started again with `cluster
+up`. `streamlab chaos broker-down` crashes the cluster instead of the job (no kills: the job runs in this
+process from the start, the node goes down and comes back at seeded records); `chaos kill-restart
+--broker-down N` crashes both in one run: the node goes down once the first run has completed a checkpoint,
+the job is killed once the others have dropped it and restarted while it is down, and it comes back (beside
+the last restart, which reads meanwhile) once that runs. Either way the result is held to the same oracle.
 """
 
 from __future__ import annotations
@@ -37,8 +41,10 @@ import argparse
 import json
 import random
 import shutil
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -336,21 +342,25 @@ def report_rows(report: ChaosReport) -> list[dict[str, str]]:
 
 
 def fault_rows(report: ChaosReport) -> list[tuple[str, str, str]]:
-    """What was done to the run: the job's kills and restarts, or the broker taken down and back."""
+    """What was done to the run: the job's kills and restarts, the broker taken down and back, or both."""
+    rows = []
+    restarts = len(report.kills)
+    if restarts:
+        rows += [
+            ("kills", f"{restarts}", "SIGKILL to the engine's whole process tree, each after a checkpoint"),
+            ("restarts resumed", f"{report.restarts_resumed} of {restarts}", "said: resuming from checkpoint N"),
+        ]
     outage = report.outage
     if outage is not None:
-        return [
+        rows += [
             ("broker down", f"node {outage.node}",
              f"SIGKILL at record {outage.down_at:,}, `cluster up` at record {outage.up_at:,}"),
             ("out of the cluster after", f"{outage.dropped_s:.0f} s", "from the kill until the others dropped it"),
             ("back in sync after", f"{outage.down_s:.0f} s", "from the kill until every partition's ISR was full"),
-            ("the job", "running", "all along: never ended by itself, never restarted by this command"),
         ]  # fmt: skip
-    restarts = len(report.kills)
-    return [
-        ("kills", f"{restarts}", "SIGKILL to the engine's whole process tree, each after a checkpoint"),
-        ("restarts resumed", f"{report.restarts_resumed} of {restarts}", "said: resuming from checkpoint N"),
-    ]
+        if not restarts:
+            rows.append(("the job", "running", "all along: never ended by itself, never restarted by this command"))
+    return rows
 
 
 def kill_rows(report: ChaosReport) -> list[dict[str, object]]:
@@ -362,10 +372,12 @@ def kill_rows(report: ChaosReport) -> list[dict[str, object]]:
 
 
 def show(report: ChaosReport) -> None:
-    if report.outage is None:
+    if report.kills:
         display.show(kill_rows(report), title=f"kills of {report.engine} {report.workload}")
     verdict = "[green]passed[/]" if report.passed else "[red]failed[/]"
-    action = "kill-restart" if report.outage is None else "broker-down"
+    action = "kill-restart" if report.kills else "broker-down"
+    if report.kills and report.outage is not None:
+        action += f" with node {report.outage.node} down"
     display.show(
         report_rows(report),
         title=f"chaos {action}: {report.engine} {report.workload} ({report.delivery}) against the pandas oracle",
@@ -380,20 +392,35 @@ def show(report: ChaosReport) -> None:
 # ---- the run --------------------------------------------------------------------------------------
 
 
-class Chaos:
-    """One kill-restart run: the producer, the job's processes, and what happened to them."""
+@dataclass(frozen=True)
+class BrokerFault:
+    """A node of the embedded 3-broker cluster to take down during the run (check_cluster first)."""
 
-    def __init__(self, settings: Settings, workload: Workload, options: ChaosOptions) -> None:
+    layout: cluster.ClusterLayout
+    node: int = 2
+
+
+class Chaos:
+    """One chaos run: the producer, the job's processes, the broker taken down, and what happened to them.
+    options.kills == 0 runs the job in this process from the start (a broker down is then the only fault)."""
+
+    def __init__(
+        self, settings: Settings, workload: Workload, options: ChaosOptions, broker: BrokerFault | None = None
+    ) -> None:
         self.settings = settings
         self.workload = workload
         self.job = check_supported(workload)
         # each job `streamlab run` runs, with its own settings (a pipeline's stages: a checkpoint folder each)
         self.stages = runner.stages_of(settings, workload.stages())
         self.options = options
-        self.stats = ProduceStats(0, limit=0)  # held at its first record until the kill schedule is known
+        self.broker = broker
+        self.stats = ProduceStats(0, limit=0)  # held at its first record until the fault schedule is known
         self.processes: list[StreamlabProcess] = []
         self.running: RunningJob | None = None
         self.kills: list[Kill] = []
+        self.outage: Outage | None = None
+        self.coming_back: Future[None] | None = None  # the broker's outage, beside the run (come_back)
+        self.may_come_back = threading.Event()  # set once the last restart runs (or the node's record is sent)
         self.started = time.monotonic()
 
     def run(self) -> ChaosReport:
@@ -403,38 +430,94 @@ class Chaos:
             options = producer_options(self.workload, flags, self.options.producer_args)
             runner.produce_in_background(self.settings, self.workload, options, self.stats)
             before = self.resume_points()
-            self.start_process()
-            points = kill_schedule(self.options.seed, self.options.kills, self.wait_for_target())
-            display.console.print(
-                f"kills at records {', '.join(f'{p.kill:,}' for p in points)} of {self.stats.target:,} "
-                f"(seed {self.options.seed}), each once the job has completed a checkpoint since it started "
-                f"(the producer waits for that at records {', '.join(f'{p.gate:,}' for p in points)})"
-            )
-            resume_lines: list[str] = []
-            for number, point in enumerate(points, start=1):
-                self.stats.limit = point.gate
-                self.wait_for_checkpoint(number, point, before, resume_lines)
-                self.stats.limit = point.kill  # the kill comes at exactly this record
-                self.wait_for_kill_point(number, point)
-                self.kill(number)
-                self.stats.limit = points[number].gate if number < len(points) else None  # on while it is down
-                resume_lines = self.resume_lines()
-                before = self.resume_points()
-                if number < len(points):
-                    self.start_process()
-            # the last restart runs here: once everything is read it can be drained (open windows fire)
-            self.running = self.start_last_run()
+            if self.options.kills:
+                self.start_process()
+            else:  # nothing to restart: the job runs here from the start
+                self.running = runner.start_stages(self.workload, self.stages)
+            points = kill_schedule(self.options.seed, max(self.options.kills, 1), self.wait_for_target())
+            if self.options.kills:
+                self.kill_and_restart(points, before)
+            else:
+                self.broker_down_and_back(points[0])
+            assert self.running is not None
             caught_up = self.wait_for_the_end(self.running)
+            self.the_node_is_back()
             if caught_up:  # a drain waits for a job that has not read everything: no use at the timeout
                 with display.console.status(f"draining the {self.settings.engine} job: its open windows fire ..."):
                     self.running.drain()
-            return self.verdict(caught_up, restarts_resumed=len(points))
+            return replace(self.verdict(caught_up, restarts_resumed=len(self.kills)), outage=self.outage)
         finally:
             self.stats.stop.set()
+            self.may_come_back.set()  # a failed run leaves the cluster whole too
             for process in self.processes:
                 process.kill_tree()
             if self.running is not None:
                 self.running.stop()
+
+    def kill_and_restart(self, points: list[KillPoint], before: list[Checkpoint]) -> None:
+        """Each kill once the running process has completed a checkpoint. The broker (if any) goes down at the
+        first gate, the job is killed once the others have dropped it, every restart finds it gone, and it
+        comes back once the last restart runs."""
+        display.console.print(
+            f"kills at records {', '.join(f'{p.kill:,}' for p in points)} of {self.stats.target:,} "
+            f"(seed {self.options.seed}), each once the job has completed a checkpoint since it started "
+            f"(the producer waits for that at records {', '.join(f'{p.gate:,}' for p in points)})"
+        )
+        resume_lines: list[str] = []
+        for number, point in enumerate(points, start=1):
+            self.stats.limit = point.gate
+            self.wait_for_checkpoint(number, point, before, resume_lines)
+            self.stats.limit = point.kill  # the kill comes at exactly this record
+            if number == 1 and self.broker is not None:
+                self.take_down()  # the job reads on through the outage until its kill
+            self.wait_for_kill_point(number, point)
+            self.kill(number)
+            self.stats.limit = points[number].gate if number < len(points) else None  # on while it is down
+            resume_lines = self.resume_lines()
+            before = self.resume_points()
+            if number < len(points):
+                self.start_process()
+        # the last restart runs here: once everything is read it can be drained (open windows fire)
+        self.running = self.start_last_run()
+        self.may_come_back.set()  # the node (if any) comes back while the last restart reads
+
+    def broker_down_and_back(self, point: KillPoint) -> None:
+        """No kills: the node goes down at the point's gate and comes back at its kill record (once dropped)."""
+        if self.broker is None:
+            raise LabError("a chaos run without kills takes a broker down: give it one")
+        self.stats.limit = None
+        self.wait_for_record(point.gate, f"node {self.broker.node} goes down at record {point.gate:,}")
+        self.take_down()
+        self.wait_for_record(point.kill, f"node {self.broker.node} is down; it comes back at record {point.kill:,}")
+        self.may_come_back.set()
+
+    def take_down(self) -> None:
+        """SIGKILL to the node, then wait until the others have dropped it: only then has the outage begun for
+        the clients (leaders move; before that, a client that asks the dead node fails). It comes back beside
+        the run (come_back) once the run lets it."""
+        assert self.broker is not None
+        killed_at, down_at = time.monotonic(), self.stats.sent
+        cluster.kill_node(self.broker.layout, self.broker.node, progress=display.console.print)
+        self.wait_until_dropped()
+        dropped_s = time.monotonic() - killed_at
+        executor = ThreadPoolExecutor(1, thread_name_prefix="broker-down")
+        self.coming_back = executor.submit(self.come_back, killed_at, down_at, dropped_s)
+        executor.shutdown(wait=False)  # its one task runs on
+
+    def come_back(self, killed_at: float, down_at: int, dropped_s: float) -> None:
+        """Beside the run, once it lets the node come back: `cluster up`, which restarts the dead node only
+        and returns once every partition's ISR is full again."""
+        assert self.broker is not None
+        self.may_come_back.wait()
+        up_at = self.stats.sent
+        cluster.up(self.broker.layout, progress=display.console.print)
+        self.outage = Outage(self.broker.node, down_at, up_at, dropped_s, time.monotonic() - killed_at)
+
+    def the_node_is_back(self) -> None:
+        """Before the verdict: the outage has ended (or its error is raised here)."""
+        if self.coming_back is not None and self.broker is not None:
+            with display.console.status(f"waiting for node {self.broker.node} to be back in sync ..."):
+                self.coming_back.result()
 
     def start_over(self) -> None:
         """Fresh topics, an empty checkpoint folder and no old logs: the oracle sees this run's input only."""
@@ -459,6 +542,8 @@ class Chaos:
         ]  # fmt: skip
         if self.writes_files:
             args += ["--output-dir", str(settings.required_output_dir())]
+        if self.processes:  # a restart: the checkpoint wins over --from, or the records since it would be lost
+            args += ["--from", "latest"]
         for key, value in settings.engine_conf.items():
             args += ["--conf", f"{key}={value}"]
         return args
@@ -574,11 +659,13 @@ class Chaos:
         return lines
 
     def start_last_run(self) -> RunningJob:
-        """The last restart, in this process: start_job resumes (and says so) only where it can."""
+        """The last restart, in this process: start_job resumes (and says so) only where it can. As every
+        restart, with --from latest: the checkpoint must win, or the records since it would be lost."""
         for stage in self.stages:
             if not runner.can_resume(stage.settings, stage.job):
                 raise LabError(f"the last restart could not resume from {stage.settings.resolved_checkpoint_dir}")
-        return runner.start_stages(self.workload, self.stages)
+        latest = runner.stages_of(self.settings.with_(start_from="latest"), self.workload.stages())
+        return runner.start_stages(self.workload, latest)
 
     def wait_for_the_end(self, running: RunningJob) -> bool:
         """Until the producer is done and the job has read all of its input: True then, False at the
@@ -594,7 +681,10 @@ class Chaos:
             if not self.stats.done:
                 return False
             deadline = deadline or time.monotonic() + self.options.timeout_s
-            caught_up = running.caught_up()
+            try:
+                caught_up = running.caught_up()
+            except KafkaError:  # asked while a node rejoins (leaders and coordinators move): not yet
+                caught_up = False
             return caught_up or time.monotonic() > deadline
 
         def status() -> str:
@@ -603,6 +693,35 @@ class Chaos:
 
         self.wait(ready, status, "the last run to read all of its input", timeout_s=None)
         return caught_up
+
+    def wait_until_dropped(self) -> None:
+        """Until the cluster no longer lists the node (KRaft fences a broker whose heartbeats stop, after
+        broker.session.timeout.ms). Asked through the other nodes only."""
+        assert self.broker is not None
+        layout, node = self.broker.layout, self.broker.node
+        others = ",".join(f"{layout.host}:{layout.broker_port(n)}" for n in range(1, BROKERS + 1) if n != node)
+
+        def dropped() -> bool:
+            try:
+                return node not in kafka_admin.broker_ids(others)
+            except (LabError, KafkaError):
+                return False
+
+        what = f"the cluster to drop node {node}"
+        self.wait(dropped, lambda: f"waiting for {what}: produced {self.stats.sent:,}", what, self.options.timeout_s)
+
+    def wait_for_record(self, index: int, what: str) -> None:
+        """Until the producer has sent `index` records (or all of them); the job must not end meanwhile."""
+        running = self.running
+
+        def ready() -> bool:
+            if running is not None and running.status() not in ACTIVE_STATES:
+                running.wait()  # the job's own error
+                raise LabError(f"the {self.settings.engine} job ended by itself ({running.status()})")
+            return self.stats.sent >= index or self.stats.done
+
+        self.wait(ready, lambda: f"{what}: produced {self.stats.sent:,}/{self.stats.target:,}", what,
+                  self.options.timeout_s, poll_s=0.05)  # fmt: skip
 
     def wait(
         self,
@@ -671,9 +790,20 @@ def producer_options(workload: Workload, flags: dict[str, object], args: tuple[s
     return parser.parse_args(argv + list(args))
 
 
-def kill_restart(settings: Settings, workload: Workload, options: ChaosOptions) -> ChaosReport:
-    """Run the workload's job, kill it options.kills times and restart it, then compare with the oracle."""
-    return Chaos(settings, workload, options).run()
+def kill_restart(
+    settings: Settings, workload: Workload, options: ChaosOptions, broker: BrokerFault | None = None
+) -> ChaosReport:
+    """Run the workload's job, kill it options.kills times and restart it (with a broker down meanwhile, if
+    given), then compare with the oracle."""
+    if broker is not None:
+        check_cluster(broker.layout, broker.node)
+    return Chaos(settings, workload, options, broker).run()
+
+
+def broker_down(settings: Settings, workload: Workload, options: ChaosOptions, broker: BrokerFault) -> ChaosReport:
+    """Run the workload's job, kill a Kafka node while it reads and bring it back, then compare with the oracle."""
+    check_cluster(broker.layout, broker.node)
+    return Chaos(settings, workload, replace(options, kills=0), broker).run()
 
 
 # ---- a broker down --------------------------------------------------------------------------------
@@ -682,96 +812,17 @@ BROKERS = 3  # one node down leaves two replicas of every partition: min.insync.
 
 
 def check_cluster(layout: cluster.ClusterLayout, node: int) -> None:
-    """broker-down takes a node of the embedded cluster: three of them, all running, or one message why not."""
+    """A broker down takes a node of the embedded cluster: three of them, all running, or one message why not."""
     states = cluster.nodes(layout)
     running = [state.node_id for state in states if state.alive]
     if len(states) != BROKERS or len(running) != BROKERS:
         raise LabError(
-            f"chaos broker-down kills one node of the embedded {BROKERS}-broker cluster, which has "
+            f"a broker down kills one node of the embedded {BROKERS}-broker cluster, which has "
             f"{len(states)} node(s), running: {running or 'none'}: start it with `streamlab cluster up --brokers 3` "
             "(make cluster-up BROKERS=3)"
         )
     if node not in running:
-        raise LabError(f"--node must be one of the cluster's nodes {running}, not {node}")
-
-
-class BrokerDown(Chaos):
-    """One broker-down run: the job runs in this process from the start, one Kafka node is killed with SIGKILL
-    at a seeded record while the producer writes (acks=all: two in-sync replicas still acknowledge), restarted
-    at a later one with `cluster up`, and the result is held to the oracle as after kills."""
-
-    def __init__(
-        self, settings: Settings, workload: Workload, options: ChaosOptions, layout: cluster.ClusterLayout, node: int
-    ) -> None:
-        super().__init__(settings, workload, options)
-        self.layout, self.node = layout, node
-
-    def run(self) -> ChaosReport:
-        try:
-            self.start_over()
-            options = producer_options(
-                self.workload, {"--seed": self.options.seed, **self.options.producer_flags}, self.options.producer_args
-            )
-            runner.produce_in_background(self.settings, self.workload, options, self.stats)
-            self.running = runner.start_stages(self.workload, self.stages)
-            point = kill_schedule(self.options.seed, 1, self.wait_for_target())[0]
-            self.stats.limit = None
-            self.wait_for_record(point.gate, f"node {self.node} goes down at record {point.gate:,}")
-            killed, down_at = time.monotonic(), self.stats.sent
-            cluster.kill_node(self.layout, self.node, progress=display.console.print)
-            self.wait_until_dropped()
-            dropped_s = time.monotonic() - killed
-            self.wait_for_record(point.kill, f"node {self.node} is down; it comes back at record {point.kill:,}")
-            up_at = self.stats.sent
-            cluster.up(self.layout, progress=display.console.print)  # the dead node only, until every ISR is full
-            outage = Outage(self.node, down_at, up_at, dropped_s, time.monotonic() - killed)
-            caught_up = self.wait_for_the_end(self.running)
-            if caught_up:
-                with display.console.status(f"draining the {self.settings.engine} job: its open windows fire ..."):
-                    self.running.drain()
-            return replace(self.verdict(caught_up, restarts_resumed=0), outage=outage)
-        finally:
-            self.stats.stop.set()
-            if self.running is not None:
-                self.running.stop()
-
-    def wait_until_dropped(self) -> None:
-        """Until the cluster no longer lists the node (KRaft fences a broker whose heartbeats stop, after
-        broker.session.timeout.ms): before that, leaders have not moved and the outage has not begun for
-        the clients. Asked through the other nodes only."""
-        others = ",".join(
-            f"{self.layout.host}:{self.layout.broker_port(n)}" for n in range(1, BROKERS + 1) if n != self.node
-        )
-
-        def dropped() -> bool:
-            try:
-                return self.node not in kafka_admin.broker_ids(others)
-            except (LabError, KafkaError):
-                return False
-
-        what = f"the cluster to drop node {self.node}"
-        self.wait(dropped, lambda: f"waiting for {what}: produced {self.stats.sent:,}", what, self.options.timeout_s)
-
-    def wait_for_record(self, index: int, what: str) -> None:
-        """Until the producer has sent `index` records (or all of them); the job must not end meanwhile."""
-        running = self.running
-
-        def ready() -> bool:
-            if running is not None and running.status() not in ACTIVE_STATES:
-                running.wait()  # the job's own error
-                raise LabError(f"the {self.settings.engine} job ended by itself ({running.status()})")
-            return self.stats.sent >= index or self.stats.done
-
-        self.wait(ready, lambda: f"{what}: produced {self.stats.sent:,}/{self.stats.target:,}", what,
-                  self.options.timeout_s, poll_s=0.05)  # fmt: skip
-
-
-def broker_down(
-    settings: Settings, workload: Workload, options: ChaosOptions, layout: cluster.ClusterLayout, node: int = 2
-) -> ChaosReport:
-    """Run the workload's job, kill a Kafka node while it reads and bring it back, then compare with the oracle."""
-    check_cluster(layout, node)
-    return BrokerDown(settings, workload, options, layout, node).run()
+        raise LabError(f"the node to kill must be one of the cluster's nodes {running}, not {node}")
 
 
 def _differences(result: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec) -> pd.DataFrame:

@@ -236,6 +236,12 @@ def _chaos_parser(commands: argparse._SubParsersAction) -> None:
     )
     _chaos_flags(kill)
     kill.add_argument("--kills", type=positive_int, default=3, help="how many times to kill the job (default 3)")
+    kill.add_argument(
+        "--broker-down", type=int, choices=(1, 2, 3), metavar="NODE",
+        help="also SIGKILL this node of the embedded 3-broker cluster (`streamlab cluster up --brokers 3`) once the "
+        "first run has completed a checkpoint; the job is killed and restarted while it is down, and it comes back "
+        "(`cluster up`) once the last restart runs",
+    )  # fmt: skip
     broker = actions.add_parser(
         "broker-down",
         help="SIGKILL one broker of the embedded 3-broker cluster while the job runs, then bring it back",
@@ -725,22 +731,22 @@ def cmd_chaos(args: argparse.Namespace) -> None:
         timeout_s=args.timeout,
         log_dir=log_dir,
     )
-    if args.action == "broker-down":
+    node = args.node if args.action == "broker-down" else args.broker_down
+    settings = settings_from(args, workload).with_(checkpoint_dir=checkpoint_dir, output_dir=output_dir)
+    if node is not None:
         if args.bootstrap_servers:
-            raise LabError("chaos broker-down kills a node of the embedded cluster: it takes no --bootstrap-servers")
-        chaos.check_cluster(EMBEDDED, args.node)  # before anything is created
-        settings = settings_from(args, workload).with_(
-            bootstrap_servers=EMBEDDED.bootstrap_servers(chaos.BROKERS), checkpoint_dir=checkpoint_dir,
-            output_dir=output_dir,
-        )  # fmt: skip
-        report = chaos.broker_down(settings, workload, options, EMBEDDED, args.node)
-        done = f"with node {args.node} down"
+            raise LabError("a broker down kills a node of the embedded cluster: give no --bootstrap-servers")
+        chaos.check_cluster(EMBEDDED, node)  # before anything is created
+        settings = settings.with_(bootstrap_servers=EMBEDDED.bootstrap_servers(chaos.BROKERS))
     else:
-        settings = settings_from(args, workload).with_(
-            bootstrap_servers=bootstrap_or_embedded(args), checkpoint_dir=checkpoint_dir, output_dir=output_dir
-        )
-        report = chaos.kill_restart(settings, workload, options)
-        done = f"after {len(report.kills)} kill(s) of {args.engine}"
+        settings = settings.with_(bootstrap_servers=bootstrap_or_embedded(args))
+    broker = chaos.BrokerFault(EMBEDDED, node) if node is not None else None
+    if args.action == "broker-down" and broker is not None:
+        report = chaos.broker_down(settings, workload, options, broker)
+        done = f"with node {node} down"
+    else:
+        report = chaos.kill_restart(settings, workload, options, broker)
+        done = f"after {len(report.kills)} kill(s) of {args.engine}" + (f" with node {node} down" if broker else "")
     chaos.show(report)
     if not report.passed:
         raise LabError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -10,8 +11,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-# piped output (CI logs, `| less`) gets a fixed width wide enough for timestamps instead of 80
-console = Console(width=None if sys.stdout.isatty() else 140)
+# piped output (CI logs, `| less`) gets a fixed width wide enough for timestamps instead of 80, or COLUMNS
+PIPED_WIDTH = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 140
+console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
 
 
 def table(

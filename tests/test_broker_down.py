@@ -1,7 +1,7 @@
 """`streamlab run`'s live view with a broker down: a short outage of its Kafka reads is ridden out.
 
 While a killed broker's partitions move to the replicas left (about 10 s), the view's reads fail; the
-job itself keeps running, and ending the view would stop it (tests/integration/test_broker_down.py
+job itself keeps running, and ending the view would stop it (a broker-down integration test once
 showed `run` exiting with KafkaTimeoutError from the view while the engines were fine).
 """
 

@@ -470,20 +470,35 @@ def test_a_broker_down_report_says_which_node_and_when_instead_of_kills() -> Non
     assert rows["the job"][0] == "running" and rows["lost"][0] == "0"
 
 
+def test_a_run_with_kills_and_a_broker_down_reports_both() -> None:
+    outage = chaos.Outage(node=2, down_at=300, up_at=800, dropped_s=9.6, down_s=30.2)
+    both = dataclasses.replace(report(), outage=outage)
+    rows = {row["measure"]: (row["figure"], row["what it means"]) for row in chaos.report_rows(both)}
+    assert rows["kills"][0] == "1" and rows["restarts resumed"][0] == "1 of 1"
+    assert rows["broker down"] == ("node 2", "SIGKILL at record 300, `cluster up` at record 800")
+    assert "the job" not in rows  # it did not run all along: it was killed
+
+
 def test_broker_down_needs_the_embedded_three_nodes_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     layout = three_node_cluster(tmp_path, monkeypatch, (True, False, True))
     with pytest.raises(LabError, match=r"3-broker cluster, which has 3 node\(s\), running: \[1, 3\].*--brokers 3"):
         chaos.check_cluster(layout, 2)
     layout = three_node_cluster(tmp_path / "up", monkeypatch, (True, True, True))
     chaos.check_cluster(layout, 3)
-    with pytest.raises(LabError, match="--node must be one of the cluster's nodes"):
+    with pytest.raises(LabError, match="the node to kill must be one of the cluster's nodes"):
         chaos.check_cluster(layout, 4)
 
 
 def test_broker_down_refuses_another_cluster_before_kafka(no_kafka: None, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["chaos", "broker-down", "spark", "behavior-stats", "--bootstrap-servers", "elsewhere:9092"]
     assert main(argv) == 2
-    assert "it takes no --bootstrap-servers" in " ".join(capsys.readouterr().out.split())
+    assert "give no --bootstrap-servers" in " ".join(capsys.readouterr().out.split())
+    argv = ["chaos", "kill-restart", "flink", "windowed-messages", "--broker-down", "2", "--bootstrap-servers", "x:1"]
+    assert main(argv) == 2
+    assert "give no --bootstrap-servers" in " ".join(capsys.readouterr().out.split())
     with pytest.raises(SystemExit) as raised:
         main(["chaos", "broker-down", "flink", "behavior-stats", "--node", "4"])
+    assert raised.value.code == 2
+    with pytest.raises(SystemExit) as raised:
+        main(["chaos", "kill-restart", "flink", "behavior-stats", "--broker-down", "4"])
     assert raised.value.code == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,13 +12,17 @@ import pandas as pd
 from streamlab import kafka_admin
 
 
-def streamlab(*args: str, timeout_s: float = 400) -> subprocess.CompletedProcess[str]:
+def streamlab(
+    *args: str, timeout_s: float = 400, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command's exit code and output; env: variables set for it on top of this process's."""
     return subprocess.run(
         [sys.executable, "-m", "streamlab", *args],
         capture_output=True,
         text=True,
         timeout=timeout_s,
         stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -1,28 +1,71 @@
-"""`streamlab chaos kill-restart`: bike-rentals (Parquet files) and strategy-join (a pipeline of two jobs) killed
-with SIGKILL on each engine; nothing lost. behavior-stats (an upsert topic) is killed and resumed on both engines in
-test_restart.py and passthrough (an append-only topic, exactly-once) twice in test_exactly_once.py: the
-kill-restart path is shared, so its topic shapes are not run here again within make test's time budget.
+"""Both faults in one run, for every streaming workload on both engines: the job killed with SIGKILL and
+restarted from its checkpoint, and one of three Kafka brokers killed and brought back meanwhile.
 
-The command itself runs the job (`streamlab run`, a process of its own, restarted from the same
-checkpoint folder after each kill), the producer and the comparison with pandas; the test reads its
-table and exit code as a user would, and checks that no process of the run is left behind.
+`streamlab chaos kill-restart ENGINE WORKLOAD --kills 1 --broker-down 2`, as a user runs it, on a 3-broker
+embedded cluster of this module's own (replication factor 3, min.insync.replicas 2): the job runs as
+`streamlab run` in a process of its own; once it has completed a checkpoint, node 2 is killed; once the
+others have dropped it, the job's whole process tree is killed; the job restarts from the same checkpoint
+folder with node 2 still down (it must say it resumes), and node 2 comes back (`cluster up`) once it runs.
+The command compares the final result with pandas over every record produced and counts what was lost,
+wrong and duplicated, and whether every rejected record is in the dead letters; the test reads its table
+and exit code as a user would. One run per (engine, workload) holds both faults: make test has a time budget
+(README), and the two faults meet there (a restart against a cluster with a node down).
+
+Why node 2: it is not node 1, the first address every client tries, and its port is odd (the base is even).
+Test ports lie in the kernel's ephemeral range; once a broker is dead, any client's outgoing connection may
+get its port as the local end and hold it, so the broker cannot bind it on restart. Linux hands out even
+ports to connect() first, so an odd port is left alone. Users' ports (9092-9094) are below that range.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
+from streamlab import cluster, kafka_admin, results, workloads
 from tests.integration.commands import one_line, streamlab
+from tests.integration.test_cluster import FIRST_BASE_PORT, free_base_port
 
 pytestmark = pytest.mark.integration
 
-# Flink flushes its upsert sink on checkpoints: every 2 s instead of 10 keeps the waits for one short
+# Flink flushes its upsert sink (and commits exactly-once transactions) on checkpoints: every 2 s, not 10
 ENGINE_FLAGS = {"flink": ("--conf", "execution.checkpointing.interval=2 s"), "spark": ()}
+VICTIM = 2
+# small inputs: the path a kill and a broker down take is the same whatever the count; by hand, `streamlab
+# chaos kill-restart --kills 3` and `chaos broker-down` run the README's sizes
+WORKLOAD_FLAGS = {
+    "behavior-stats": ("--count", "400", "--rate", "40"),
+    "windowed-messages": ("--count", "400", "--rate", "40"),
+    "patient-events": ("--rate", "40"),  # replays its CSV file (300 events): no --count
+    "passthrough": ("--count", "400", "--rate", "40"),
+    "bike-rentals": ("--producer-args", "--stations 30 --hours 2"),
+    "strategy-join": ("--count", "150", "--rate", "40"),  # per strategy, A to D
+}
+PAIRS = [
+    (engine, workload)
+    for workload in WORKLOAD_FLAGS
+    for engine in ("flink", "spark")
+    if (engine, workload) != ("flink", "passthrough")  # exactly-once, with two kills: its own test below
+]
+
+
+@pytest.fixture(scope="module")
+def three_brokers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[cluster.ClusterLayout]:
+    layout = cluster.ClusterLayout(
+        run_dir=tmp_path_factory.mktemp("three-brokers"), base_port=free_base_port(FIRST_BASE_PORT + 1400, brokers=3)
+    )
+    assert layout.broker_port(VICTIM) % 2 == 1
+    try:
+        cluster.up(layout, brokers=3, progress=lambda _: None)
+        yield layout
+    finally:
+        cluster.down(layout, progress=lambda _: None)
 
 
 def figure(output: str, measure: str) -> str:
@@ -41,54 +84,110 @@ def leftovers(marker: str) -> list[str]:
     return found
 
 
-def figures_of_the_other_shapes(output: str, checkpoints: Path) -> None:
-    """What every chaos run must show, read off its table as a user would."""
-    shown = one_line(output)
-    assert figure(output, "kills") == "1"
-    assert figure(output, "lost") == "0" and figure(output, "wrong") == "0", output[-4000:]
-    assert figure(output, "restarts resumed") == "1 of 1"
-    accounted, expected = figure(output, "dead letters accounted for").split(" of ")
-    assert accounted == expected and int(expected.replace(",", "")) > 0
-    assert shown.count("resuming from checkpoint") >= 1, shown[-3000:]
-    assert not leftovers(str(checkpoints)), "a killed or restarted run is still there"
-
-
-# One kill and small inputs in both tests below: `make test` has a time budget (see the README), and the
-# kill-restart path is the same whatever the count; `streamlab chaos kill-restart` by hand does 3 kills.
-
-
-def chaos_run(engine: str, workload: str, kafka_bootstrap: str, checkpoints: Path, *flags: str) -> str:
-    """`streamlab chaos kill-restart` with one kill on this test's topics; its output, once it passed."""
+def chaos_run(
+    engine: str,
+    workload: str,
+    layout: cluster.ClusterLayout,
+    checkpoints: Path,
+    kills: int,
+    *flags: str,
+    shown_to: pytest.CaptureFixture[str],
+) -> str:
+    """`streamlab chaos kill-restart --broker-down 2` on the module's cluster; its output, once it passed.
+    One line of figures goes to the terminal even under `make test` (the README's table comes from them)."""
     started = time.monotonic()
     result = streamlab(
-        "chaos", "kill-restart", engine, workload, "--kills", "1", "--seed", "5", "--timeout", "150",
-        "--checkpoint-dir", str(checkpoints), "--bootstrap-servers", kafka_bootstrap, *flags,
-        *ENGINE_FLAGS[engine], timeout_s=480,
+        "chaos", "kill-restart", engine, workload, "--kills", str(kills), "--broker-down", str(VICTIM),
+        "--seed", "5", "--bad-every", "40", "--timeout", "150", "--checkpoint-dir", str(checkpoints),
+        *WORKLOAD_FLAGS[workload], *flags, *ENGINE_FLAGS[engine], timeout_s=600,
+        # the command's embedded cluster: this module's; a table wide enough that no measure's name is cut
+        env={cluster.CLUSTER_DIR_ENV: str(layout.run_dir), "COLUMNS": "240"},
     )  # fmt: skip
     output = result.stdout
     assert result.returncode == 0, f"exit {result.returncode}\n{output[-4000:]}\n{result.stderr[-3000:]}"
-    figures_of_the_other_shapes(output, checkpoints)
-    print(f"{engine}: chaos kill-restart {workload} took {time.monotonic() - started:.0f} s")
+    assert figure(output, "kills") == str(kills) and figure(output, "restarts resumed") == f"{kills} of {kills}"
+    assert figure(output, "broker down") == f"node {VICTIM}"
+    assert figure(output, "lost") == "0" and figure(output, "wrong") == "0", output[-4000:]
+    accounted, expected = figure(output, "dead letters accounted for").split(" of ")
+    assert accounted == expected and int(expected.replace(",", "")) > 0
+    shown = one_line(output)
+    assert shown.count("resuming from checkpoint") >= kills, shown[-3000:]
+    assert f"restarted node(s) {VICTIM}" in shown and "every partition's ISR full" in shown
+    assert not leftovers(str(checkpoints)), "a killed or restarted run is still there"
+    assert all(node.alive for node in cluster.nodes(layout)), f"node {VICTIM} is not back"
+    raw = "duplicates in the raw output files" if "raw output files" in shown else "duplicates in the raw output topic"
+    outage = re.search(r"SIGKILL at record ([\d,]+), `cluster up` at record ([\d,]+)", shown)
+    assert outage, shown[-3000:]
+    with shown_to.disabled():
+        print(
+            f"\n{engine} {workload}: {kills} kill(s) survived, node {VICTIM} down at record {outage[1]}, back at "
+            f"{outage[2]} (in sync after {figure(output, 'back in sync after')}); correct {figure(output, 'correct')}, "
+            f"lost 0, wrong 0; duplicated in the "
+            f"final view {figure(output, 'duplicated in the final view')}, {raw} {figure(output, raw)}; dead letters "
+            f"{accounted} of {expected}; {time.monotonic() - started:.0f} s"
+        )
     return output
 
 
-@pytest.mark.parametrize("engine", ["flink", "spark"])
-def test_a_kill_loses_no_parquet_row(engine: str, kafka_bootstrap: str, topic_suffix: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("engine", "workload"), PAIRS)
+def test_a_kill_and_a_broker_down_lose_nothing(
+    engine: str,
+    workload: str,
+    three_brokers: cluster.ClusterLayout,
+    topic_suffix: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    prefix = f"chaos_{engine}_{workload.replace('-', '_')}_{topic_suffix}_"
     output = chaos_run(
-        engine, "bike-rentals", kafka_bootstrap, tmp_path / "checkpoints", "--bad-every", "40",
-        "--producer-args", "--stations 30 --hours 2", "--topic-prefix", f"chaosb_{engine}_{topic_suffix}_",
-    )  # fmt: skip
-    # Flink commits files on checkpoints, Spark's foreachBatch skips a partition a replayed batch id already wrote
-    assert figure(output, "duplicates in the raw output files") == "0"
+        engine, workload, three_brokers, tmp_path / "checkpoints", 1, "--topic-prefix", prefix, shown_to=capsys
+    )
+    if workload == "bike-rentals":
+        # Flink commits files on checkpoints; Spark's foreachBatch skips a partition a replayed batch id wrote
+        assert figure(output, "duplicates in the raw output files") == "0"
+    if workload == "strategy-join":
+        assert figure(output, "records produced") == "600"  # 150 per strategy, A to D
+        # the restart resumed both stages, each from its own folder below the one named
+        shown = one_line(output)
+        assert "strategies: resuming from checkpoint" in shown and "join: resuming from checkpoint" in shown
 
 
-@pytest.mark.parametrize("engine", ["flink", "spark"])
-def test_a_pipeline_killed_loses_no_pair(engine: str, kafka_bootstrap: str, topic_suffix: str, tmp_path: Path) -> None:
+def test_an_exactly_once_passthrough_repeats_no_record(
+    three_brokers: cluster.ClusterLayout, topic_suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--delivery exactly-once` on Flink, killed twice with a broker down: not one record twice.
+
+    Passthrough writes an append-only topic, where an at-least-once sink's restart shows most plainly: every
+    record it wrote after the last checkpoint is written again (tens of repeats per run, see the README). With
+    exactly-once, its sinks write in Kafka transactions committed when a checkpoint completes; a restart
+    commits what the checkpoint had prepared and aborts what the killed run left open. The command counts the
+    raw-topic repeats over the output read read_committed, as any consumer of an exactly-once sink must read
+    it; the test then reads the topics itself, with both isolation levels."""
+    prefix = f"eo_{topic_suffix}_"
     output = chaos_run(
-        engine, "strategy-join", kafka_bootstrap, tmp_path / "checkpoints", "--count", "150", "--rate", "40",
-        "--bad-every", "25", "--topic-prefix", f"chaosj_{engine}_{topic_suffix}_",
+        "flink", "passthrough", three_brokers, tmp_path / "checkpoints", 2,
+        "--delivery", "exactly-once", "--topic-prefix", prefix, shown_to=capsys,
     )  # fmt: skip
-    assert figure(output, "records produced") == "600"  # 150 per strategy, A to D
-    # the restart resumed both stages, each from its own folder below the one named
-    shown = one_line(output)
-    assert "strategies: resuming from checkpoint" in shown and "join: resuming from checkpoint" in shown
+    assert "(exactly-once)" in one_line(output)
+    assert figure(output, "records produced") == "400"
+    assert figure(output, "duplicated in the final view") == "0"
+    assert figure(output, "duplicates in the raw output topic") == "0"
+    rejects = 400 // 40
+    assert figure(output, "dead letters accounted for") == f"{rejects} of {rejects}"
+    assert "0 written twice, 0 unexpected" in one_line(output)  # the dead-letter sink is exactly-once too
+
+    bootstrap = three_brokers.bootstrap_servers(3)
+    topics = workloads.get("passthrough").topic_names(prefix)
+    intents = kafka_admin.read_topic(bootstrap, topics["output"], read_committed=True)
+    values = [json.loads(r.value) for r in intents if r.value]
+    positions = {(value["source_partition"], value["source_offset"]) for value in values}
+    assert len(positions) == len(values) == len(intents), "an input record written twice"
+    # transactional writes leave a commit (or abort) marker per partition per transaction, at an offset of
+    # its own: offsets beyond the committed records show the sink really wrote in transactions
+    assert sum(kafka_admin.end_offsets(bootstrap, topics["output"]).values()) > len(intents)
+    # so the dead letters are counted by record, not by offset (runner.count_rejects): one each
+    assert results.committed_records(bootstrap, topics["dead_letters"]) == rejects
+    assert results.topic_size(bootstrap, topics["dead_letters"]) > rejects
+    # what the killed runs left open and their restarts aborted, seen by a read_uncommitted reader only
+    everything = kafka_admin.read_topic(bootstrap, topics["output"], read_committed=False)
+    print(f"flink exactly-once passthrough: {len(intents)} committed, {len(everything) - len(intents)} aborted")

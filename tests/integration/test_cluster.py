@@ -7,6 +7,8 @@ neither the user's cluster (9092) nor the test session's (29092) is touched.
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 import subprocess
 import sys
@@ -206,7 +208,7 @@ def test_nodes_recognises_its_process_by_the_config_path(tmp_path: Path) -> None
 
 def test_three_brokers_replicate_every_partition_and_a_killed_node_rejoins(tmp_path: Path) -> None:
     """`up` restarts a killed node alone (same id, data and port) and waits until every ISR is full again.
-    Node 2, whose port is odd: see test_broker_down.py for why a test kills no node on an even port."""
+    Node 2, whose port is odd: see test_chaos.py for why a test kills no node on an even port."""
     layout = cluster.ClusterLayout(run_dir=tmp_path, base_port=free_base_port(FIRST_BASE_PORT + 1000, brokers=3))
     try:
         bootstrap = cluster.up(layout, brokers=3, progress=lambda _: None)
@@ -232,6 +234,11 @@ def test_three_brokers_replicate_every_partition_and_a_killed_node_rejoins(tmp_p
         )
         with pytest.raises(LabError, match="node 2 is not running"):
             cluster.kill_node(layout, 2, progress=lambda _: None)
+        # what `streamlab cluster status` shows meanwhile (asked through the live nodes: see under_replicated_without)
+        alive = ",".join(f"{layout.host}:{layout.broker_port(n)}" for n in (1, 3))
+        shown = status(layout, "--bootstrap-servers", alive)
+        assert re.search(rf"2 {layout.broker_port(2):,} [\d,]* False False", shown) and "brokers [1, 3]" in shown, shown
+        assert "replicated 3 3 True under-replicated" in shown, shown
 
         messages: list[str] = []
         assert cluster.up(layout, progress=messages.append) == bootstrap  # the recorded size: 3
@@ -240,8 +247,21 @@ def test_three_brokers_replicate_every_partition_and_a_killed_node_rejoins(tmp_p
         assert restarted[2] != pids[2] and {1: pids[1], 3: pids[3]} == {1: restarted[1], 3: restarted[3]}
         assert kafka_admin.broker_ids(bootstrap) == [1, 2, 3]
         assert not any(p.under_replicated for p in kafka_admin.partition_replicas(bootstrap))
+        shown = status(layout)  # every node: the command's default
+        assert "brokers [1, 2, 3]" in shown and "under-replicated" not in shown, shown
+        assert "False" not in shown.split("cluster at")[0] and "replicated 3 3 True 3/3" in shown, shown
     finally:
         assert cluster.down(layout, progress=lambda _: None) == 3
+
+
+def status(layout: cluster.ClusterLayout, *flags: str) -> str:
+    """What `streamlab cluster status` prints for this cluster, its tables' borders and wrapping undone."""
+    result = subprocess.run(
+        [sys.executable, "-m", "streamlab", "cluster", "status", *flags], capture_output=True, text=True,
+        timeout=120, env={**os.environ, cluster.CLUSTER_DIR_ENV: str(layout.run_dir)},
+    )  # fmt: skip
+    assert result.returncode == 0, f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    return " ".join(re.sub(r"[│┃]", " ", result.stdout).split())
 
 
 def under_replicated_without(bootstrap: str, node_id: int) -> bool:
