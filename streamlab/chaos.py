@@ -297,7 +297,7 @@ class ChaosReport:
     differences: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rows that differ from the oracle
     delivery: str = AT_LEAST_ONCE  # the sinks' guarantee (`run --delivery`)
     stages: int = 1  # jobs of the run (a pipeline's): the dead letters are those of every stage
-    outage: Outage | None = None  # chaos broker-down: the Kafka node killed instead of the job
+    outage: Outage | None = None  # the Kafka node taken down and back (broker-down, or --broker-down)
 
     @property
     def passed(self) -> bool:

@@ -7,7 +7,6 @@ neither the user's cluster (9092) nor the test session's (29092) is touched.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -22,6 +21,7 @@ from kafka.errors import KafkaError
 
 from streamlab import cluster, kafka_admin
 from streamlab.errors import LabError
+from tests.integration.commands import streamlab, succeeded
 
 pytestmark = pytest.mark.integration
 
@@ -256,12 +256,10 @@ def test_three_brokers_replicate_every_partition_and_a_killed_node_rejoins(tmp_p
 
 def status(layout: cluster.ClusterLayout, *flags: str) -> str:
     """What `streamlab cluster status` prints for this cluster, its tables' borders and wrapping undone."""
-    result = subprocess.run(
-        [sys.executable, "-m", "streamlab", "cluster", "status", *flags], capture_output=True, text=True,
-        timeout=120, env={**os.environ, cluster.CLUSTER_DIR_ENV: str(layout.run_dir)},
-    )  # fmt: skip
-    assert result.returncode == 0, f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
-    return " ".join(re.sub(r"[│┃]", " ", result.stdout).split())
+    shown = succeeded(
+        streamlab("cluster", "status", *flags, timeout_s=120, env={cluster.CLUSTER_DIR_ENV: str(layout.run_dir)})
+    )
+    return " ".join(re.sub(r"[│┃]", " ", shown).split())
 
 
 def under_replicated_without(bootstrap: str, node_id: int) -> bool:
