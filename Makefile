@@ -9,13 +9,14 @@ VENV_STAMP := $(VENV)/.installed
 JARS_STAMP := jars/.resolved
 JAR_POMS := jars/pom.xml $(wildcard jars/*/pom.xml)
 
-.PHONY: help setup prereqs flink-run spark-run bench test test-unit lint versions \
-        cluster-up cluster-down cluster-status results clean jars-lock
+.PHONY: help setup prereqs flink-run spark-run bench test test-slow test-unit lint versions \
+        cluster-up cluster-down cluster-status results clean jars-lock constraints
 
 help:
 	@echo "make flink-run   start everything and show $(WORKLOAD) live on Flink"
 	@echo "make spark-run   the same workload on Spark"
-	@echo "make test        lint + unit tests + both engines against a real Kafka broker"
+	@echo "make test        lint, format check, unit tests, every workload on both engines vs pandas (~10 min)"
+	@echo "make test-slow   the slow tier: chaos, demos, validation matrix, clusters, listeners, the tiny bench"
 	@echo "make bench       Flink vs Spark latency and throughput, short profile (PROFILE=full: about an hour)"
 	@echo "make cluster-up | cluster-down | cluster-status   the embedded Kafka (BROKERS=3 for three)"
 	@echo "make results     print the result table of WORKLOAD"
@@ -30,13 +31,27 @@ prereqs:
 	  { echo "error: Java 17 or newer is needed on PATH (e.g. apt-get install openjdk-17-jdk-headless)"; exit 2; }
 	@command -v mvn >/dev/null || { echo "error: Maven is needed on PATH (e.g. apt-get install maven)"; exit 2; }
 
-$(VENV_STAMP): pyproject.toml | prereqs
+# Every Python package is pinned by constraints.txt, transitive ones and pip and setuptools included
+# (PIP_CONSTRAINT reaches the isolated build of the editable install too); `make constraints` refreshes it.
+# setuptools' editable build warns that folders named like the package take precedence: here they are
+# the package, on purpose, so that one message is silenced (PYTHONWARNINGS reaches the build backend).
+$(VENV_STAMP): pyproject.toml constraints.txt | prereqs
 	@echo "==> building $(VENV) (first time: a few minutes, pyspark is a large download)"
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet --progress-bar on -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -c constraints.txt pip setuptools
+	PIP_CONSTRAINT=constraints.txt PYTHONWARNINGS="ignore:Editable installation" \
+	  $(VENV)/bin/pip install --quiet --progress-bar on -e '.[dev]'
 	$(VENV)/bin/pip check
 	@touch $@
+
+# After changing a version in pyproject.toml: resolve everything afresh in a scratch venv, record every pin.
+constraints: | prereqs
+	rm -rf .constraints-venv
+	$(PYTHON) -m venv .constraints-venv
+	.constraints-venv/bin/pip install --quiet --upgrade pip setuptools
+	PYTHONWARNINGS="ignore:Editable installation" .constraints-venv/bin/pip install --quiet -e '.[dev]'
+	.constraints-venv/bin/pip freeze --all --exclude-editable > constraints.txt
+	rm -rf .constraints-venv
 
 # Maven's -C fails on a checksum mismatch with the repository; SHA256SUMS then pins every file.
 $(JARS_STAMP): $(JAR_POMS) jars/SHA256SUMS | prereqs
@@ -64,9 +79,15 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
+# The fast tier: every workload x engine once against pandas, plus the unit tests (tests/tiers.py).
 test: setup lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m 'not slow'
+
+# The slow tier: chaos, demos, the validation matrix, live windows, clusters, listeners, ownership, the bench.
+test-slow: setup
+	$(VENV)/bin/pytest -m slow
 
 test-unit: setup
 	$(VENV)/bin/pytest -m 'not integration'

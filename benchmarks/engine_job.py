@@ -3,7 +3,7 @@ start every run on a cold, equal footing (and FLINK-23020 never bites: one job p
 
     python -m benchmarks.engine_job '{"workload": "behavior-stats", "engine": "flink", ...Settings fields}'
 
-It starts the workload's job exactly as `streamlab run` does (runner.start_job: fresh checkpoint,
+It starts the workload's job exactly as `streamlab run` does (lifecycle.start_job: fresh checkpoint,
 topics as the workload declares them) and prints JSON lines prefixed with BENCH_EVENT for the harness:
 "submitted" once start_job returned, then "finished" (bounded runs) or "stopped" (live runs, which
 run until the harness closes stdin). Everything else the engines print goes to stderr.
@@ -17,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from streamlab import runner, workloads
+from streamlab import workloads
+from streamlab.run import lifecycle
 from streamlab.settings import Settings
 
 PREFIX = "BENCH_EVENT "
@@ -37,7 +38,7 @@ def main(argv: list[str]) -> int:
     workload = workloads.get(settings.workload)
     job = workload.job(settings.job or None)
     with contextlib.redirect_stdout(sys.stderr):  # the engines' chatter must not mix with our events
-        running = runner.start_job(settings, workload, job, fresh=True)
+        running = lifecycle.start_job(settings, workload, job, fresh=True)
         emit("submitted")
         try:
             if settings.bounded:

@@ -27,7 +27,7 @@ from benchmarks.profiles import (
     VARIANTS,
     Profile,
 )
-from streamlab import display, versions
+from streamlab import display, ownership, versions
 from streamlab.errors import LabError
 
 RESULTS_DIR = Path("benchmarks") / "results"
@@ -150,7 +150,9 @@ def bench(profile: Profile, bootstrap: str, out_dir: Path | None = None, only: t
     """Run the profile; returns the folder holding results.json (and, after `report`, report.md)."""
     started = datetime.now(UTC)
     out_dir = (out_dir or RESULTS_DIR / started.strftime("%Y%m%d-%H%M%S")).absolute()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not ownership.clearable_folder(out_dir):  # the bench writes its files there: never among someone else's
+        raise ownership.NotOurs(f"--out {out_dir} holds files the lab did not write: choose another --out")
+    ownership.make_folder(out_dir)
     results = {
         "started": started.isoformat(timespec="seconds"),
         "finished": None,

@@ -13,7 +13,6 @@ Each returns run records (dicts) as results.json stores them.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from benchmarks import latency, outputs, processes
 from benchmarks.events import POOL_SIZE, WORKLOAD_SHAPES, Events
 from benchmarks.latency import Samples
 from benchmarks.profiles import PARALLELISM, Profile, Variant
-from streamlab import kafka_admin, workloads
+from streamlab import kafka_admin, ownership, workloads
 from streamlab.errors import LabError
 from streamlab.producing import new_producer
 from streamlab.settings import Settings
@@ -113,14 +112,13 @@ def newest_event_field(settings: Settings) -> str:
 
 
 def create_topics(settings: Settings) -> None:
-    kafka_admin.ensure_topics(settings.bootstrap_servers, workloads.get(settings.workload).topic_specs(settings))
+    ownership.ensure_topics(settings.bootstrap_servers, workloads.get(settings.workload).topic_specs(settings))
 
 
 def drop_topics(settings: Settings) -> None:
     """A benchmark's topics hold millions of records: gone once measured, so the broker stays light
     (and so does the disk: the run's checkpoints go too)."""
-    kafka_admin.delete_topics(settings.bootstrap_servers, list(settings.topics.values()))
-    shutil.rmtree(settings.resolved_checkpoint_dir, ignore_errors=True)
+    ownership.clear(settings.bootstrap_servers, list(settings.topics.values()), [settings.resolved_checkpoint_dir])
 
 
 def preload(ctx: Context, topic: str, count: int, shape: str) -> dict:
@@ -150,7 +148,7 @@ def ceiling_kafka(ctx: Context, repetition: int) -> list[dict]:
     """kafka-producer-perf-test then kafka-consumer-perf-test on one fresh topic: the broker's own figures."""
     topic = ctx.fresh_prefix("ceiling-kafka") + "perf"
     count = ctx.profile.ceiling_events
-    kafka_admin.ensure_topics(ctx.bootstrap, [kafka_admin.TopicSpec(topic, PARALLELISM)])
+    ownership.ensure_topics(ctx.bootstrap, [kafka_admin.TopicSpec(topic, PARALLELISM)])
     payloads = payload_file(ctx)
     try:
         producing = processes.java(
@@ -167,7 +165,7 @@ def ceiling_kafka(ctx: Context, repetition: int) -> list[dict]:
         )  # fmt: skip
         consumed = _finished_tool(consuming)
     finally:
-        kafka_admin.delete_topics(ctx.bootstrap, [topic])
+        ownership.delete_topics(ctx.bootstrap, [topic])
     return [_producer_record(produced, count, repetition), _consumer_record(consumed, count, repetition)]
 
 
@@ -238,8 +236,8 @@ def ceiling_relay(ctx: Context, repetition: int) -> list[dict]:
     """The JVM relay drains the same preloaded events the engines do: the ceiling without an engine."""
     prefix = ctx.fresh_prefix("ceiling-relay")
     source, target = prefix + "relay_in", prefix + "relay_out"
-    kafka_admin.ensure_topics(ctx.bootstrap, [kafka_admin.TopicSpec(source, PARALLELISM),
-                                              kafka_admin.TopicSpec(target, PARALLELISM)])  # fmt: skip
+    ownership.ensure_topics(ctx.bootstrap, [kafka_admin.TopicSpec(source, PARALLELISM),
+                                            kafka_admin.TopicSpec(target, PARALLELISM)])  # fmt: skip
     count = ctx.profile.ceiling_events
     try:
         expected = preload(ctx, source, count, "behavior")  # the relay applies the passthrough rule
@@ -250,7 +248,7 @@ def ceiling_relay(ctx: Context, repetition: int) -> list[dict]:
             relay.finish()
         written = outputs.topic_records(ctx.bootstrap, [target])
     finally:
-        kafka_admin.delete_topics(ctx.bootstrap, [source, target])
+        ownership.delete_topics(ctx.bootstrap, [source, target])
     seconds = summary["seconds"]
     return [
         run_record(

@@ -16,7 +16,7 @@ import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from streamlab import workloads
-from streamlab.cliargs import non_negative_int, output_path
+from streamlab.cliargs import non_negative_int, path
 from streamlab.producing import ProduceStats
 from streamlab.settings import Settings
 
@@ -111,7 +111,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--output",
-        type=output_path("--output"),
+        type=path,
         default=workloads.get("sales-batch").default_input_path(),
         metavar="FILE.csv",
         help="where to write the CSV (default: .run/sales-batch/input.csv, what `run` reads by default)",

@@ -1,4 +1,4 @@
-"""argparse types shared by the CLI and the producers' own flags: numbers with bounds, event times, output paths."""
+"""argparse types shared by the CLI and the producers' own flags: numbers with bounds, event times, paths."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import argparse
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from streamlab import paths
 
 EVENT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # how every producer writes event times (and --start takes them)
 MAX_DISORDER_S = 59  # the event-time jobs' watermarks trail by 1 minute: records within it are never late
@@ -72,16 +70,9 @@ def schedule_start(options: argparse.Namespace) -> datetime:
     return options.start or (datetime.now().replace(microsecond=0) - timedelta(minutes=options.span_minutes))
 
 
-def output_path(flag: str) -> Callable[[str], Path]:
-    """The type of a flag naming where something is written: the path resolved, refused with a LabError
-    (not argparse's usage text: the fix is a folder or $STREAMLAB_OUTPUT_ROOT) if it leaves the output
-    root through '..' or a symlink (streamlab.paths.output_path)."""
-
-    def parse(text: str) -> Path:
-        return paths.output_path(Path(text), flag)
-
-    parse.__name__ = "path"
-    return parse
+def path(text: str) -> Path:
+    """A flag naming a file or folder, anywhere: made absolute (an engine takes a folder as a file:// URI)."""
+    return Path(text).expanduser().absolute()
 
 
 def key_value(text: str) -> tuple[str, str]:

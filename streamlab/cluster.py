@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from streamlab import jars, kafka_admin, sqlfiles
+from streamlab import jars, kafka_admin, ownership, sqlfiles
 from streamlab.errors import LabError
 from streamlab.paths import COMPOSE_DIR, RUN_DIR
 
@@ -236,7 +236,7 @@ def up(
     jars.verify("kafka")
     _check_ports_free(layout, range(1, brokers + 1))
     cluster_id = _cluster_id(layout)
-    layout.home.mkdir(parents=True, exist_ok=True)
+    ownership.make_folder(layout.home)  # the lab's: `down --wipe` may remove it
     layout.state_file.write_text(
         json.dumps({"brokers": brokers, "cluster_id": cluster_id, "base_port": layout.base_port})
     )
@@ -393,8 +393,8 @@ def _log_tail(layout: ClusterLayout, node_id: int, lines: int = 5) -> str:
 def down(layout: ClusterLayout = ClusterLayout(), wipe: bool = False, progress: Callable[[str], None] = print) -> int:
     """Stop the nodes `up` started (SIGTERM, then SIGKILL after a grace period); returns how many."""
     stopped = _stop_nodes(layout, [node.node_id for node in nodes(layout)])
-    if wipe and layout.home.exists():
-        shutil.rmtree(layout.home)
+    if wipe:
+        ownership.remove_folder(layout.home)
     progress(
         f"stopped {stopped} Kafka broker(s)" + (" and removed their data" if wipe else "")
         if stopped or wipe

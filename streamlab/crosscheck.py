@@ -1,12 +1,13 @@
-"""`streamlab check WORKLOAD`: both engines over one seeded input, side by side with the pandas oracle.
+"""`streamlab check WORKLOAD`: both engines over one input, side by side with the pandas oracle.
 
 The workload's producer writes its demo input once (as `demo` does, at full speed) into fresh topics
-named with the check's prefix, or into a file for a batch workload. Then each engine runs the job
-bounded, each stage of a pipeline in a process of its own (`streamlab run ENGINE WORKLOAD --job J
---bounded ...`, as a user types it: several Flink planners in one process trip FLINK-23020), into
-output topics and folders of its own: both engines read the same input topics, but if they wrote the
-same output topic, each would read the other's rows back. Last, both results are read back and put
-beside the oracle over exactly the records produced: one table, and one summary line per engine.
+named with the check's prefix, or into a file for a batch workload (or the check takes the file given
+with --input). Then each engine runs the job bounded, each stage of a pipeline in a process of its own
+(`streamlab run ENGINE WORKLOAD --job J --bounded ...`, as a user types it: several Flink planners in
+one process trip FLINK-23020), into output topics and folders of its own: both engines read the same
+input topics, but if they wrote the same output topic, each would read the other's rows back. Last,
+both results and their rejects are judged against the oracle over exactly the input each read
+(streamlab.run.verdict, the comparison every command uses): one table, and one line per engine.
 
 Generic over the registry (streamlab.workloads): which roles a job writes decides which topics are
 the engine's own; nothing here names a workload or imports a job.
@@ -16,9 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -28,12 +26,14 @@ from pathlib import Path
 import pandas as pd
 from rich.markup import escape
 
-from streamlab import display, kafka_admin, results, runner
+from streamlab import display, ownership, results
+from streamlab.compare import Verdict, compare_rows, merge_on_keys, same_values
 from streamlab.errors import LabError
-from streamlab.oracles import merge_on_keys, paired_rows, same_values
 from streamlab.paths import RUN_DIR
 from streamlab.processes import StreamlabProcess
 from streamlab.results import ResultSpec
+from streamlab.run import lifecycle, live
+from streamlab.run.verdict import judge
 from streamlab.settings import ENGINES, Settings
 from streamlab.workloads import Job, Workload
 
@@ -41,7 +41,6 @@ DEFAULT_PREFIX = "check_"
 ENGINE_TIMEOUT_S = 1800.0  # one bounded run on a busy 2-core machine takes a minute; never an hour
 SHOWN_ROWS = 20  # rows of the side-by-side table printed, the differing ones first
 PACING_FLAGS = ("rate", "speedup")  # producer options that slow it down to a live pace; 0 = at once
-OWNED_TOPICS = "owned-topics.json"  # topics `check` created, per cluster: the only ones it deletes
 ORACLE = "pandas"
 
 
@@ -71,15 +70,17 @@ def work_dir(workload: Workload, prefix: str) -> Path:
     return RUN_DIR / "check" / f"{prefix}{workload.name}"
 
 
-def engine_settings(settings: Settings, workload: Workload, prefix: str) -> dict[str, Settings]:
-    """Each engine's settings: its own output topics, output folder and checkpoint folder."""
+def engine_settings(
+    settings: Settings, workload: Workload, prefix: str, input_path: Path | None = None, output_dir: Path | None = None
+) -> dict[str, Settings]:
+    """Each engine's settings: its own output topics, output folder (below output_dir if given) and checkpoints."""
     folder = work_dir(workload, prefix)
     return {
         engine: settings.with_(
             engine=engine,
             topics=engine_topics(workload, prefix, engine),
-            input_path=folder / "input.csv",
-            output_dir=folder / engine,
+            input_path=input_path or folder / "input.csv",
+            output_dir=(output_dir or folder) / engine,
             checkpoint_dir=folder / "checkpoints" / engine,
             bounded=True,
         )
@@ -88,7 +89,7 @@ def engine_settings(settings: Settings, workload: Workload, prefix: str) -> dict
 
 
 def stage_settings(settings: Settings, job: Job) -> Settings:
-    """A stage's own checkpoint folder, named after the job (what runner.forget_later_stages expects)."""
+    """A stage's own checkpoint folder, named after the job (what lifecycle.later_stage_folders expects)."""
     return settings.with_(job=job.name, checkpoint_dir=settings.resolved_checkpoint_dir / job.name)
 
 
@@ -100,48 +101,13 @@ def all_topics(per_engine: dict[str, Settings]) -> list[str]:
 
 
 def start_over(per_engine: dict[str, Settings], workload: Workload, prefix: str) -> None:
-    """Delete the topics (only ones an earlier check created) and the folder of the last check."""
+    """The topics and the folder of the last check, deleted (the lab's only: streamlab.ownership); fresh topics."""
     topics = all_topics(per_engine)
+    folders = [work_dir(workload, prefix), *(settings.required_output_dir() for settings in per_engine.values())]
     bootstrap = next(iter(per_engine.values())).bootstrap_servers
-    if topics:
-        refuse_foreign_topics(bootstrap, topics)
-        kafka_admin.delete_topics(bootstrap, topics)
-        record_owned(bootstrap, topics)
-        for settings in per_engine.values():
-            runner.ensure_topics(settings, workload)
-    shutil.rmtree(work_dir(workload, prefix), ignore_errors=True)
-
-
-def _owned_file() -> Path:
-    return RUN_DIR / "check" / OWNED_TOPICS
-
-
-def owned_topics(bootstrap: str) -> set[str]:
-    path = _owned_file()
-    recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    return set(recorded.get(bootstrap, []))
-
-
-def record_owned(bootstrap: str, topics: Sequence[str]) -> None:
-    path = _owned_file()
-    recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    recorded[bootstrap] = sorted(set(recorded.get(bootstrap, [])) | set(topics))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    written = path.with_name(f"{path.name}.{os.getpid()}")  # renamed into place: a reader never sees half of it
-    written.write_text(json.dumps(recorded, indent=1), encoding="utf-8")
-    written.replace(path)
-
-
-def refuse_foreign_topics(bootstrap: str, topics: Sequence[str]) -> None:
-    """A check deletes its topics: never a user's (`check W --topic-prefix P` used to read P's results)."""
-    with kafka_admin.admin_client(bootstrap) as admin:
-        existing = set(admin.list_topics())
-    foreign = sorted((set(topics) & existing) - owned_topics(bootstrap))
-    if foreign:
-        raise LabError(
-            f"topic(s) {', '.join(foreign)} exist and were not written by `streamlab check`, which deletes its "
-            "topics: give it another --topic-prefix, or add --existing to check a result a `run` already wrote"
-        )
+    ownership.clear(bootstrap, topics, folders)
+    for settings in per_engine.values():
+        lifecycle.ensure_topics(settings, workload)
 
 
 def fast_producer_options(options: argparse.Namespace) -> argparse.Namespace:
@@ -158,8 +124,8 @@ def produce(settings: Settings, workload: Workload, options: argparse.Namespace)
     options = fast_producer_options(options)
     if workload.batch:
         options.output = settings.input_path  # a file producer's --output is the file its job reads
-        settings.input_path.parent.mkdir(parents=True, exist_ok=True)
-    return runner.produce(settings, workload, options, show_progress=False)
+        ownership.make_folder(settings.input_path.parent)
+    return lifecycle.produce(settings, workload, options, show_progress=False)
 
 
 # ---- each engine in its own process ----------------------------------------------------------------
@@ -203,77 +169,28 @@ def run_in_own_process(args: list[str], log: Path, timeout_s: float = ENGINE_TIM
 
 
 @dataclass(frozen=True)
-class Tally:
-    """One engine's result against the oracle, by key."""
-
-    rows: int  # rows in the engine's result
-    equal: int  # keys the oracle has, with the oracle's values (and only once)
-    differing: int  # result rows whose key the oracle has, with other values, or a key written twice
-    missing: int  # keys of the oracle the result lacks
-    extra: int  # result rows whose key the oracle does not have
-
-
-def tally(table: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec) -> Tally:
-    """Equal, differing, missing and extra rows; floats agree within the result's rel_tolerance."""
-    keys = list(spec.key_columns)
-    merged, same = paired_rows(table, expected, keys, list(spec.value_columns), spec.rel_tolerance)
-    both = merged["_merge"] == "both"
-    twice = merged.duplicated(keys, keep=False)  # as oracles.differences: a copy is a difference
-    return Tally(
-        rows=len(table),
-        equal=int((both & same & ~twice).sum()),
-        differing=int((both & ~(same & ~twice)).sum()),
-        missing=int((merged["_merge"] == "right_only").sum()),
-        extra=int((merged["_merge"] == "left_only").sum()),
-    )
-
-
-@dataclass(frozen=True)
 class EngineCheck:
-    """An engine's result for one job, tallied against the oracle over the input it read."""
+    """An engine's result for one job, judged against the oracle over the input it read."""
 
     engine: str
     seconds: float  # its bounded run(s), process start to end
-    table: pd.DataFrame
-    expected: pd.DataFrame  # the oracle over exactly the input this engine's job read
-    tally: Tally
-    rejected: int  # its dead letters (malformed lines for a batch job), less those it called late
-    expected_rejects: int  # what the oracle rejects
-    late: int = 0  # records it dead-lettered as late, left out of its oracle (runner.oracle_answer)
+    verdict: Verdict
 
     @property
     def passed(self) -> bool:
-        t = self.tally
-        return t.differing == 0 and t.missing == 0 and t.extra == 0 and self.rejected == self.expected_rejects
-
-
-def engine_check(
-    engine: str, seconds: float, table: pd.DataFrame, job: Job, answer: tuple, dead_letters: int
-) -> EngineCheck:
-    """answer: runner.oracle_answer's (expected, expected rejects, late positions); dead_letters: all the
-    engine rejected (runner.count_rejects), the late ones among them."""
-    expected, expected_rejects, late = answer
-    return EngineCheck(
-        engine,
-        seconds,
-        table,
-        expected,
-        tally(table, expected, job.result),
-        rejected=dead_letters - len(late),
-        expected_rejects=len(expected_rejects),
-        late=len(late),
-    )
+        return self.verdict.passed
 
 
 def summary_line(check: EngineCheck, job: Job) -> str:
-    t = check.tally
+    rows, letters = check.verdict.rows, check.verdict.dead_letters
     rejected = "malformed lines" if job.batch else "dead letters"
-    late = f" (+{check.late:,} late, left out of its oracle)" if check.late else ""
+    late = f" (+{letters.late:,} late, left out of its oracle)" if letters.late else ""
     verdict = "[green]agrees with pandas[/]" if check.passed else "[red]differs from pandas[/]"
     return (
-        f"{check.engine} {job.name}: {verdict}: {t.rows:,} rows, {t.equal:,} equal, {t.differing:,} differing, "
-        f"{t.missing:,} missing, {t.extra:,} extra; {rejected} {check.rejected:,}{late} vs oracle rejects "
-        f"{check.expected_rejects:,} ({check.seconds:.1f} s in its own process)"
+        f"{check.engine} {job.name}: {verdict}: {len(check.verdict.table):,} rows, {rows.correct:,} correct, "
+        f"{rows.missing:,} missing, {rows.extra:,} extra, {rows.wrong:,} wrong, {rows.duplicated:,} duplicated; "
+        f"{rejected} {letters.accounted:,} of the oracle's {letters.expected:,}{late}, {letters.unexpected:,} "
+        f"unexpected, {letters.copies:,} written twice ({check.seconds:.1f} s in its own process)"
     )
 
 
@@ -298,7 +215,7 @@ def side_by_side(expected: pd.DataFrame, checks: Sequence[EngineCheck], spec: Re
     wide = expected.reindex(columns=[*keys, *spec.value_columns]).drop_duplicates(keys)
     wide = wide.rename(columns={name: (ORACLE, name) for name in spec.value_columns})
     for check in checks:
-        own = check.table.reindex(columns=[*keys, *spec.value_columns]).drop_duplicates(keys)
+        own = check.verdict.table.reindex(columns=[*keys, *spec.value_columns]).drop_duplicates(keys)
         own = own.rename(columns={name: (check.engine, name) for name in spec.value_columns})
         wide = merge_on_keys(wide, own, keys)
     rows = []
@@ -340,17 +257,17 @@ def tolerance_words(spec: ResultSpec) -> str:
 
 def show_job(workload: Workload, job: Job, checks: Sequence[EngineCheck], where: str) -> None:
     spec = job.result
-    table = side_by_side(checks[0].expected, checks, spec)
+    table = side_by_side(checks[0].verdict.expected, checks, spec)
     differing = int(table["differs"].ne("").sum()) if "differs" in table else 0
+    first = display.first_of(SHOWN_ROWS, len(table))
     notes = [
-        f"{min(len(table), SHOWN_ROWS):,} of {len(table):,} (key, column) rows shown, the {differing:,} "
-        "differing ones first"
+        f"(key, column) rows: {first}, the {differing:,} differing ones first"
         if differing
-        else f"{min(len(table), SHOWN_ROWS):,} of {len(table):,} (key, column) rows shown; none differs",
+        else f"(key, column) rows: {first}; none differs",
         tolerance_words(spec),
     ]
     for check in checks[1:]:
-        if not _same_frame(check.expected, checks[0].expected, spec):
+        if not _same_frame(check.verdict.expected, checks[0].verdict.expected, spec):
             notes.append(f"pandas over {check.engine}'s own input differs from the column shown: see its summary")
     display.show(
         shown(table),
@@ -362,8 +279,7 @@ def show_job(workload: Workload, job: Job, checks: Sequence[EngineCheck], where:
 
 
 def _same_frame(one: pd.DataFrame, other: pd.DataFrame, spec: ResultSpec) -> bool:
-    t = tally(one, other, spec)
-    return t.differing == t.missing == t.extra == 0
+    return compare_rows(one, other, spec).agrees
 
 
 # ---- the whole check ----------------------------------------------------------------------------------
@@ -390,17 +306,23 @@ def check_both_engines(
     jobs: Sequence[Job],
     producer_options: argparse.Namespace,
     prefix: str = DEFAULT_PREFIX,
+    input_path: Path | None = None,
+    output_dir: Path | None = None,
 ) -> list[EngineCheck]:
-    """Produce once, run each engine bounded in its own process(es), compare; an error if any engine differs."""
+    """Produce once (or take the file given), run each engine bounded in its own process(es), judge; an error if
+    any engine differs. input_path and output_dir: a batch workload's file and where the engines write."""
     if not prefix:
         raise LabError("check deletes and recreates its topics: give it a --topic-prefix of its own (default check_)")
-    per_engine = engine_settings(settings, workload, prefix)
-    steps = Steps(3 + len(ENGINES) * len(jobs))
+    per_engine = engine_settings(settings, workload, prefix, input_path, output_dir)
+    steps = Steps(2 + (input_path is None) + len(ENGINES) * len(jobs))
     shared = per_engine[ENGINES[0]]
     with steps.step(f"fresh topics {prefix}* and folder {results.display_path(work_dir(workload, prefix))}"):
         start_over(per_engine, workload, prefix)
-    with steps.step(f"producing the seeded demo input of {workload.name} ({' '.join(workload.demo_args)}, at once)"):
-        display.console.print(f"      {produce(shared, workload, producer_options)}", highlight=False)
+    if input_path is None:
+        with steps.step(
+            f"producing the seeded demo input of {workload.name} ({' '.join(workload.demo_args)}, at once)"
+        ):
+            display.console.print(f"      {produce(shared, workload, producer_options)}", highlight=False)
     seconds: dict[str, dict[str, float]] = {engine: {} for engine in ENGINES}
     for engine, engine_wide in per_engine.items():
         for job in jobs:
@@ -414,21 +336,20 @@ def check_both_engines(
         per_job = {job.name: _check_job(per_engine, job, seconds) for job in jobs}
     for job in jobs:
         show_job(workload, job, per_job[job.name], describe_input(per_engine, job))
+        if job.batch:
+            note = live.malformed_note(stage_settings(shared, job), job)
+            if note:
+                display.console.print(note, highlight=False)
         checks += per_job[job.name]
     verdict(checks, workload)
     return checks
 
 
 def _check_job(per_engine: dict[str, Settings], job: Job, seconds: dict[str, dict[str, float]]) -> list[EngineCheck]:
-    checks = []
-    for engine, engine_wide in per_engine.items():
-        settings = stage_settings(engine_wide, job)
-        table = results.read_result(job.result, settings)
-        answer = runner.oracle_answer(settings, job)
-        checks.append(
-            engine_check(engine, seconds[engine][job.name], table, job, answer, runner.count_rejects(settings, job))
-        )
-    return checks
+    return [
+        EngineCheck(engine, seconds[engine][job.name], judge(stage_settings(engine_wide, job), job))
+        for engine, engine_wide in per_engine.items()
+    ]
 
 
 def describe_input(per_engine: dict[str, Settings], job: Job) -> str:

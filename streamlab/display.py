@@ -21,13 +21,19 @@ def table(
     title: str = "",
     caption: str = "",
     columns: Sequence[str] | None = None,
+    wrap: Sequence[str] = (),
 ) -> Table:
+    """rows as a table; `wrap` names the columns of long text that may wrap (the others never do: a figure or
+    a name is never cut)."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     shown = list(columns) if columns else list(frame.columns)
     rendered = Table(title=title or None, caption=caption or None, caption_justify="left")
     for name in shown:
         numeric = name in frame and pd.api.types.is_numeric_dtype(frame[name])
-        rendered.add_column(name, justify="right" if numeric else "left", no_wrap=True)
+        wraps = name in wrap
+        rendered.add_column(
+            name, justify="right" if numeric else "left", no_wrap=not wraps, overflow="fold" if wraps else "ellipsis"
+        )
     for record in frame.to_dict("records"):
         rendered.add_row(*(_cell(record.get(name)) for name in shown))
     if not shown:
@@ -50,5 +56,13 @@ def show(
     title: str = "",
     caption: str = "",
     columns: Sequence[str] | None = None,
+    wrap: Sequence[str] = (),
 ) -> None:
-    console.print(table(rows, title, caption, columns))
+    console.print(table(rows, title, caption, columns, wrap))
+
+
+def first_of(shown: int, total: int) -> str:
+    """'the first 20 of 53 (33 more not shown)', or 'all 5': what a table cut to its first rows leaves out."""
+    if total <= shown:
+        return f"all {total:,}"
+    return f"the first {shown:,} of {total:,} ({total - shown:,} more not shown)"

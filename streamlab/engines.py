@@ -123,7 +123,7 @@ def spark_checkpoints(folder: Path) -> list[Checkpoint]:
 
 def resume_points(settings: Settings) -> list[Checkpoint]:
     """What the job these settings describe resumes from when it starts; [] when it starts from --from.
-    Bounded runs and batch jobs start over: their folder is cleared first (runner.start_job)."""
+    Bounded runs and batch jobs start over: their folder is cleared first (streamlab.run.lifecycle.start_job)."""
     folder = settings.resolved_checkpoint_dir
     if settings.engine == "spark":
         return spark_checkpoints(folder)

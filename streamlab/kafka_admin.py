@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -123,6 +123,30 @@ def delete_topics(bootstrap_servers: str, names: list[str]) -> list[str]:
             admin.delete_topics(doomed, timeout_ms=CLIENT_TIMEOUT_MS)
             wait_until(lambda: not set(doomed) & set(admin.list_topics()), 30, f"deletion of {', '.join(doomed)}")
     return doomed
+
+
+def topic_ids(bootstrap_servers: str, names: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """(the cluster's id, {topic: topic id} for those of the topics that exist). Ids come from
+    confluent-kafka's admin client: kafka-python's metadata leaves them out."""
+    from confluent_kafka import KafkaError as KafkaErrorCode
+    from confluent_kafka import KafkaException, TopicCollection
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 0})  # its errors come back as exceptions
+    try:
+        cluster_id = admin.describe_cluster(request_timeout=CLIENT_TIMEOUT_MS / 1000).result().cluster_id
+    except KafkaException as error:
+        raise LabError(no_broker_message(bootstrap_servers)) from error
+    ids = {}
+    if names:
+        described = admin.describe_topics(TopicCollection(list(names)), request_timeout=CLIENT_TIMEOUT_MS / 1000)
+        for name, future in described.items():
+            try:
+                ids[name] = str(future.result().topic_id)
+            except KafkaException as error:
+                if error.args[0].code() != KafkaErrorCode.UNKNOWN_TOPIC_OR_PART:
+                    raise
+    return cluster_id, ids
 
 
 def _have_leaders(admin: KafkaAdminClient, names: list[str]) -> bool:

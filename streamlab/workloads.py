@@ -12,8 +12,9 @@ imports a job.
 
 from __future__ import annotations
 
+import argparse
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -47,7 +48,8 @@ class Job:
     reads: str  # a topic role, or FILE
     result: ResultSpec
     rejects: str = ""  # the topic role of its dead letters; for a FILE job, the folder of rejected lines
-    # streamlab.oracles.<oracle>(records of each role it reads, or the input path) -> (expected, rejected rows)
+    # streamlab.oracles.<module>.<function>(records of each role it reads, or the input path) -> (expected,
+    # rejected rows)
     oracle: str = ""
     also_reads: tuple[str, ...] = ()  # more topic roles the job reads, after `reads` (a join, several inputs)
 
@@ -69,8 +71,8 @@ class Job:
             return ResultSpec(APPEND_TOPIC, (), ("reason", "source_partition", "source_offset"), role=self.rejects)
         return None
 
-    def oracle_function(self) -> Callable[[Any], tuple[Any, Any]]:
-        return getattr(oracles, self.oracle)
+    def oracle_function(self) -> Callable[..., tuple[Any, Any]]:
+        return oracles.get(self.oracle)
 
 
 @dataclass(frozen=True)
@@ -81,26 +83,20 @@ class Workload:
     topics: tuple[Topic, ...] = ()
     jobs: tuple[Job, ...] = ()
     demo_args: tuple[str, ...] = ()  # what `demo` passes to the producer, as a user would type it
+    # a small input, produced in about ten seconds, added after demo_args: the slow test tier's demos and
+    # chaos runs use it (every workload gets them: tests/tiers.py)
+    quick_args: tuple[str, ...] = ()
     plot: str = ""  # streamlab.plots.<plot>(table, path): `results --plot FILE.png`
     # jobs that feed one another (each reads what the one before it wrote): `run` without --job runs
     # them all, in this order, and the last one is the main job
     pipeline: tuple[str, ...] = ()
 
     @property
-    def built(self) -> bool:
-        return bool(self.jobs)
-
-    @property
     def batch(self) -> bool:
-        return self.built and all(job.batch for job in self.jobs)
-
-    def _require_built(self) -> None:
-        if not self.built:
-            raise LabError(f"workload {self.name!r} is not built yet; `streamlab workloads` lists what is")
+        return all(job.batch for job in self.jobs)
 
     def job(self, name: str | None = None) -> Job:
         """A job by name; the main job when no name is given: the end of the pipeline, else the first job."""
-        self._require_built()
         if name is None:
             return self.stages()[-1]
         for job in self.jobs:
@@ -112,15 +108,24 @@ class Workload:
         """What `run` runs: the named job alone, else the pipeline (or the first job when there is none)."""
         if name is not None:
             return (self.job(name),)
-        self._require_built()
         return tuple(self.job(stage) for stage in self.pipeline) or (self.jobs[0],)
 
     def producer(self) -> ModuleType:
-        self._require_built()
         return importlib.import_module(f"producers.{self.producer_module}")
 
+    def producer_options(
+        self, argv: Sequence[str] = (), flags: Mapping[str, object] | None = None
+    ) -> argparse.Namespace:
+        """The producer's options as `streamlab produce WORKLOAD` parses them: the demo's flags, then `flags`
+        where the producer has them (patient-events replays a file: it has no --count), then argv, which wins."""
+        parser = argparse.ArgumentParser(prog=f"streamlab produce {self.name}")
+        self.producer().add_arguments(parser)
+        known = {option for action in parser._actions for option in action.option_strings}
+        chosen = [str(part) for flag, value in (flags or {}).items() if flag in known and value is not None
+                  for part in (flag, value)]  # fmt: skip
+        return parser.parse_args([*self.demo_args, *chosen, *argv])
+
     def engine_module(self, job: Job, engine: str) -> ModuleType:
-        self._require_built()
         return importlib.import_module(f"{engine}_jobs.{job.module}")
 
     def topic_names(self, prefix: str = "", overrides: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -200,10 +205,11 @@ WORKLOADS: dict[str, Workload] = {
                         newest_event="last_event_ts",
                     ),
                     rejects=DEAD_LETTERS,
-                    oracle="behavior_stats",
+                    oracle="behavior_stats.counts",
                 ),
             ),
             demo_args=("--count", "1000", "--rate", "10", "--bad-every", "50"),
+            quick_args=("--count", "400", "--rate", "40"),
         ),
         Workload(
             "bike-rentals",
@@ -233,7 +239,7 @@ WORKLOADS: dict[str, Workload] = {
                         shown=("ymd", "hh", "stt_id", "stt_nm", *BIKE_HOURLY_COLUMNS),
                     ),
                     rejects=DEAD_LETTERS,
-                    oracle="bike_hourly",
+                    oracle="bike_rentals.hourly",
                 ),
                 Job(
                     "derive",
@@ -248,10 +254,11 @@ WORKLOADS: dict[str, Workload] = {
                         not_one_to_one="a snapshot whose parked count did not change makes no event",
                     ),
                     rejects="snapshot_dead_letters",
-                    oracle="bike_derived_events",
+                    oracle="bike_rentals.derived_events",
                 ),
             ),
             demo_args=("--stations", "300", "--hours", "6", "--speedup", "240", "--bad-every", "500"),
+            quick_args=("--stations", "30", "--hours", "2", "--speedup", "720", "--bad-every", "40"),
             plot="bike_rentals",
         ),
         Workload(
@@ -266,7 +273,7 @@ WORKLOADS: dict[str, Workload] = {
                     reads=FILE,
                     result=sales_totals("summary"),
                     rejects="rejected",
-                    oracle="sales_summary",
+                    oracle="sales_batch.summary",
                 ),
                 Job(
                     "seed-csv",
@@ -274,10 +281,11 @@ WORKLOADS: dict[str, Workload] = {
                     "the seed's reader for comparison: each engine's own CSV parser in its lenient mode",
                     reads=FILE,
                     result=sales_totals("seed-csv"),
-                    oracle="sales_summary",  # it does not agree: that is what it is there to show
+                    oracle="sales_batch.summary",  # it does not agree: that is what it is there to show
                 ),
             ),
             demo_args=("--rows", "1000", "--bad-every", "100"),
+            quick_args=("--rows", "800"),
         ),
         Workload(
             "windowed-messages",
@@ -302,10 +310,11 @@ WORKLOADS: dict[str, Workload] = {
                         window_end="window_end",
                     ),
                     rejects=DEAD_LETTERS,
-                    oracle="message_windows",
+                    oracle="windowed_messages.windows",
                 ),
             ),
             demo_args=("--count", "300", "--rate", "30", "--bad-every", "50"),
+            quick_args=("--count", "400", "--rate", "40"),
         ),
         Workload(
             "strategy-join",
@@ -332,7 +341,7 @@ WORKLOADS: dict[str, Workload] = {
                         also_roles=STRATEGY_OUTPUTS[1:],
                     ),
                     rejects=DEAD_LETTERS,
-                    oracle="strategy_outputs",
+                    oracle="strategy_join.outputs",
                 ),
                 Job(
                     "join",
@@ -348,10 +357,11 @@ WORKLOADS: dict[str, Workload] = {
                         not_one_to_one="a row is a pair of records 5 minutes apart at most: a record is in 0 or many",
                     ),
                     rejects="ready_dead_letters",
-                    oracle="strategy_pairs",
+                    oracle="strategy_join.pairs",
                 ),
             ),
             demo_args=("--count", "100", "--rate", "40", "--bad-every", "97"),
+            quick_args=("--count", "150", "--rate", "40"),
             pipeline=("strategies", "join"),
         ),
         Workload(
@@ -371,10 +381,11 @@ WORKLOADS: dict[str, Workload] = {
                     reads=INPUT,
                     result=ResultSpec(UPSERT_TOPIC, ("action",), ("event_count",), count_column="event_count"),
                     rejects=DEAD_LETTERS,
-                    oracle="patient_action_counts",
+                    oracle="patient_events.action_counts",
                 ),
             ),
             demo_args=("--rate", "50"),
+            quick_args=("--rate", "40"),
         ),
         Workload(
             "passthrough",
@@ -401,10 +412,11 @@ WORKLOADS: dict[str, Workload] = {
                         shown=("ts", "user_id", "item_id", "category", "behavior", "source_partition", "source_offset"),
                     ),
                     rejects=DEAD_LETTERS,
-                    oracle="purchase_intents",
+                    oracle="passthrough.purchase_intents",
                 ),
             ),
             demo_args=("--count", "1000", "--rate", "10", "--bad-every", "50"),
+            quick_args=("--count", "400", "--rate", "40"),
         ),
     )
 }

@@ -17,7 +17,7 @@ import pytest
 
 from producers import bike_rentals as producer
 from streamlab.errors import LabError
-from streamlab.oracles import bike_event_reject_reason, bike_snapshot_reject_reason
+from streamlab.oracles.bike_rentals import bike_event_reject_reason, bike_snapshot_reject_reason
 
 DATA = Path(__file__).parent / "data"
 KEY = "sEcReT-KEY-1234"

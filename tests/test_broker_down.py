@@ -14,7 +14,8 @@ import pytest
 from kafka.errors import KafkaTimeoutError
 from rich.text import Text
 
-from streamlab import results, runner, workloads
+from streamlab import results, workloads
+from streamlab.run import live
 from streamlab.settings import Settings
 
 WORKLOAD = workloads.get("behavior-stats")
@@ -47,11 +48,10 @@ class Running:
 def follow(monkeypatch: pytest.MonkeyPatch, outcomes: list[Exception | None], wanted: int) -> int:
     """Follow until `wanted` refreshes have worked; how many did."""
     monkeypatch.setattr(results, "open_view", lambda *_: View(iter(outcomes)))
-    monkeypatch.setattr(runner, "measure", lambda *_: "progress")
-    monkeypatch.setattr(runner, "with_silent_drops", lambda _, progress: progress)
-    monkeypatch.setattr(runner, "render", lambda *_: Text(""))
+    monkeypatch.setattr(live, "measure", lambda *_: "progress")
+    monkeypatch.setattr(live, "render", lambda *_: Text(""))
     seen: list[object] = []
-    runner.follow(
+    live.follow(
         Settings(workload=WORKLOAD.name), WORKLOAD, WORKLOAD.job(), Running(),
         until=lambda progress: seen.append(progress) or len(seen) == wanted, refresh_s=0,
     )  # fmt: skip
@@ -68,6 +68,6 @@ def test_an_error_before_the_view_has_ever_worked_ends_it_at_once(monkeypatch: p
 
 
 def test_an_outage_that_lasts_ends_the_view(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "KAFKA_OUTAGE_S", 0)
+    monkeypatch.setattr(live, "KAFKA_OUTAGE_S", 0)
     with pytest.raises(KafkaTimeoutError):
         follow(monkeypatch, [None, OUTAGE, OUTAGE, OUTAGE, None], wanted=2)

@@ -1,5 +1,6 @@
-"""streamlab.chaos without an engine: the kill schedule, the checkpoint rule, the tally against an oracle,
-the producer's hold, and the CLI's refusals (which must come before any broker is asked)."""
+"""streamlab.chaos without an engine: the kill schedule, the checkpoint rule, the report, the producer's
+hold, and the CLI's refusals (which must come before any broker is asked). The comparison with the oracle
+is streamlab.compare's: tests/test_compare.py."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from streamlab import chaos, kafka_admin, workloads
+from streamlab import chaos, compare, kafka_admin, ownership, workloads
+from streamlab.chaos import broker, schedule
+from streamlab.chaos import report as chaos_report
+from streamlab.chaos import run as chaos_module
 from streamlab.cli import main
+from streamlab.compare import REJECT_POSITION, DeadLetters, compare_rows
 from streamlab.engines import Checkpoint
 from streamlab.errors import LabError
 from streamlab.producing import ProduceStats
 from streamlab.results import APPEND_TOPIC, PARQUET, UPSERT_TOPIC, ResultSpec
+from streamlab.run import verdict
 from streamlab.settings import Settings
 from tests.test_cluster import three_node_cluster
 
@@ -45,36 +51,36 @@ ORACLE = counts(
 
 
 def test_the_kill_schedule_is_seeded_ordered_and_inside_the_span() -> None:
-    schedule = chaos.kill_schedule(seed=7, kills=3, total=1000)
-    assert schedule == chaos.kill_schedule(seed=7, kills=3, total=1000)
-    assert chaos.kill_schedule(seed=8, kills=3, total=1000) != schedule
-    records = [record for point in schedule for record in (point.gate, point.kill)]
-    assert len(schedule) == 3 and records == sorted(set(records))  # gate < kill < next gate
+    points = schedule.kill_schedule(seed=7, kills=3, total=1000)
+    assert points == schedule.kill_schedule(seed=7, kills=3, total=1000)
+    assert schedule.kill_schedule(seed=8, kills=3, total=1000) != points
+    records = [record for point in points for record in (point.gate, point.kill)]
+    assert len(points) == 3 and records == sorted(set(records))  # gate < kill < next gate
     assert all(100 <= record < 900 for record in records)
 
 
 def test_the_kill_schedule_of_a_small_input() -> None:
-    schedule = chaos.kill_schedule(seed=1, kills=2, total=10)
-    assert schedule[0].gate >= 1 and schedule[-1].kill < 9
+    points = schedule.kill_schedule(seed=1, kills=2, total=10)
+    assert points[0].gate >= 1 and points[-1].kill < 9
     with pytest.raises(LabError, match="raise --count or lower --kills"):
-        chaos.kill_schedule(seed=1, kills=3, total=6)
+        schedule.kill_schedule(seed=1, kills=3, total=6)
 
 
 def test_a_checkpoint_has_completed_when_flinks_number_grows() -> None:
     chk = Checkpoint(4, Path("job/chk-4"))
-    assert not chaos.checkpoint_advanced([], [])
-    assert chaos.checkpoint_advanced([], [chk])
-    assert not chaos.checkpoint_advanced([chk], [chk])
-    assert chaos.checkpoint_advanced([chk], [Checkpoint(5, Path("other-job/chk-5"))])
+    assert not schedule.checkpoint_advanced([], [])
+    assert schedule.checkpoint_advanced([], [chk])
+    assert not schedule.checkpoint_advanced([chk], [chk])
+    assert schedule.checkpoint_advanced([chk], [Checkpoint(5, Path("other-job/chk-5"))])
 
 
 def test_a_spark_checkpoint_needs_a_new_commit_of_every_query() -> None:
     before = [Checkpoint(2, Path("dead-letters"), "dead-letters"), Checkpoint(3, Path("stats"), "stats")]
     one = [Checkpoint(2, Path("dead-letters"), "dead-letters"), Checkpoint(4, Path("stats"), "stats")]
     both = [Checkpoint(3, Path("dead-letters"), "dead-letters"), Checkpoint(4, Path("stats"), "stats")]
-    assert not chaos.checkpoint_advanced(before, one)
-    assert chaos.checkpoint_advanced(before, both)
-    assert not chaos.checkpoint_advanced([], [Checkpoint(-1, Path("stats"), "stats")])  # started, none committed
+    assert not schedule.checkpoint_advanced(before, one)
+    assert schedule.checkpoint_advanced(before, both)
+    assert not schedule.checkpoint_advanced([], [Checkpoint(-1, Path("stats"), "stats")])  # started, none committed
 
 
 def test_a_held_producer_waits_at_its_limit_until_it_is_raised() -> None:
@@ -101,42 +107,29 @@ def test_stop_releases_a_held_producer() -> None:
     stats.wait_turn(5)  # returns at once
 
 
-# ---- the tally --------------------------------------------------------------------------------------
-
-
-def test_a_result_equal_to_the_oracle_is_all_correct() -> None:
-    assert chaos.tally(ORACLE, ORACLE, COUNTS) == chaos.Tally(3, 3, 0, 0, 0)
-
-
-def test_missing_keys_and_lower_counts_are_lost() -> None:
-    result = counts(("books", "click", 4, "2026-01-01 00:00:04.000"), ("books", "view", 3, "2026-01-01 00:00:03.000"))
-    assert chaos.tally(result, ORACLE, COUNTS) == chaos.Tally(3, 1, 2, 0, 0)
-
-
-def test_higher_counts_other_values_and_keys_pandas_lacks_are_wrong() -> None:
-    result = counts(
-        ("books", "click", 6, "2026-01-01 00:00:05.000"),  # counted twice
-        ("books", "view", 3, "2026-01-01 00:00:09.000"),  # another newest event
-        ("home", "click", 2, "2026-01-01 00:00:02.000"),
-        ("toys", "click", 1, "2026-01-01 00:00:01.000"),  # not in the oracle
+def report(missing: int = 0, wrong: int = 0, missing_letters: int = 0) -> chaos.ChaosReport:
+    result = ORACLE.iloc[missing:].assign(behavior_count=lambda t: t["behavior_count"] + (t.index < missing + wrong))
+    verdict = compare.Verdict(
+        compare_rows(result, ORACLE, COUNTS), DeadLetters(20, 20 - missing_letters, 3, 0), COUNTS, restarted=True
     )
-    assert chaos.tally(result, ORACLE, COUNTS) == chaos.Tally(3, 1, 0, 3, 0)
+    return chaos.ChaosReport(
+        engine="flink", workload="behavior-stats", result_kind=UPSERT_TOPIC,
+        kills=[chaos_report.Kill(1, 500, 20.0, 2, "4")], restarts_resumed=1, produced=1000, rejected=20,
+        verdict=verdict, raw_duplicates=12, caught_up=True, seconds=60.0,
+    )  # fmt: skip
 
 
-def test_rows_present_twice_are_duplicated_not_wrong() -> None:
-    expected = intents((0, 1, "user_1", "purchase"), (0, 2, "user_2", "add_to_cart"), (1, 0, "user_3", "purchase"))
-    result = pd.concat([expected, expected.iloc[[0, 0, 2]]], ignore_index=True)
-    assert chaos.tally(result, expected, ROWS) == chaos.Tally(3, 3, 0, 0, 3)
+def test_the_report_passes_only_without_missing_wrong_or_missing_dead_letters() -> None:
+    assert report().passed
+    assert not report(missing=1).passed and not report(wrong=1).passed and not report(missing_letters=1).passed
 
 
-def test_one_row_with_two_different_values_is_wrong_once() -> None:
-    expected = intents((0, 1, "user_1", "purchase"), (0, 2, "user_2", "add_to_cart"))
-    result = intents((0, 1, "user_1", "purchase"), (0, 1, "user_9", "purchase"), (0, 2, "user_2", "add_to_cart"))
-    assert chaos.tally(result, expected, ROWS) == chaos.Tally(2, 1, 0, 1, 0)
-
-
-def test_an_empty_result_has_lost_everything() -> None:
-    assert chaos.tally(pd.DataFrame(), ORACLE, COUNTS) == chaos.Tally(3, 0, 3, 0, 0)
+def test_the_report_table_names_every_figure() -> None:
+    rows = {row["measure"]: row["figure"] for row in chaos_report.report_rows(report(missing=1, wrong=1))}
+    assert rows["kills"] == "1" and rows["missing"] == "1" and rows["wrong"] == "1" and rows["extra"] == "0"
+    assert rows["correct"] == "1 of 3 keys"
+    assert rows["duplicates in the raw output topic"] == "12"
+    assert rows["dead letters accounted for"] == "20 of 20"
 
 
 def test_raw_duplicates_are_records_beyond_one_per_key_and_value() -> None:
@@ -144,47 +137,8 @@ def test_raw_duplicates_are_records_beyond_one_per_key_and_value() -> None:
     raw = counts(
         ("books", "click", 1, "t1"), ("books", "click", 2, "t2"), ("books", "click", 2, "t2"), ("home", "click", 1, "t")
     ).assign(update_time=["a", "b", "c", "d"])  # when it was written does not make it another record
-    assert chaos.raw_duplicates(raw, COUNTS) == 1
-    assert chaos.raw_duplicates(pd.DataFrame(), COUNTS) == 0
-
-
-def test_dead_letters_by_position_and_reason() -> None:
-    def letters(*rows: tuple[int, int, str]) -> pd.DataFrame:
-        return pd.DataFrame([("in", p, o, r) for p, o, r in rows], columns=chaos.REJECT_POSITION)
-
-    expected = letters((0, 5, "not a JSON object"), (1, 7, "missing field: ts"), (2, 9, "bad timestamp: ts"))
-    found = letters(
-        (0, 5, "not a JSON object"),
-        (0, 5, "not a JSON object"),
-        (1, 7, "missing field: ts"),
-        (2, 3, "x"),
-        (2, 4, "late"),
-    )
-    tally = chaos.dead_letter_tally(found, expected, late={("in", 2, 4)})
-    assert tally == chaos.DeadLetters(expected=3, accounted=2, copies=1, unexpected=1, late=1)
-    assert tally.missing == 1
-    assert chaos.dead_letter_tally(pd.DataFrame(), expected, set()).missing == 3
-
-
-def report(lost: int = 0, wrong: int = 0, missing_letters: int = 0) -> chaos.ChaosReport:
-    return chaos.ChaosReport(
-        engine="flink", workload="behavior-stats", result_kind=UPSERT_TOPIC,
-        kills=[chaos.Kill(1, 500, 20.0, 2, "4")], restarts_resumed=1, produced=1000, rejected=20,
-        tally=chaos.Tally(20, 20 - lost - wrong, lost, wrong, 0), raw_duplicates=12,
-        dead_letters=chaos.DeadLetters(20, 20 - missing_letters, 3, 0), caught_up=True, seconds=60.0,
-    )  # fmt: skip
-
-
-def test_the_report_passes_only_without_lost_wrong_or_missing_dead_letters() -> None:
-    assert report().passed
-    assert not report(lost=1).passed and not report(wrong=1).passed and not report(missing_letters=1).passed
-
-
-def test_the_report_table_names_every_figure() -> None:
-    rows = {row["measure"]: row["figure"] for row in chaos.report_rows(report(lost=2))}
-    assert rows["kills"] == "1" and rows["lost"] == "2" and rows["correct"] == "18 of 20 keys"
-    assert rows["duplicates in the raw output topic"] == "12"
-    assert rows["dead letters accounted for"] == "20 of 20"
+    assert chaos_report.raw_duplicates(raw, COUNTS) == 1
+    assert chaos_report.raw_duplicates(pd.DataFrame(), COUNTS) == 0
 
 
 # ---- which workloads, which flags -------------------------------------------------------------------
@@ -205,63 +159,39 @@ def test_a_batch_workload_is_refused_with_the_reason() -> None:
     assert "behavior-stats" in str(refused.value) and "strategy-join" in str(refused.value)
 
 
-def test_the_producer_gets_the_flags_it_has() -> None:
-    flags = {"--seed": 3, "--count": 500, "--rate": 20.0, "--bad-every": 25}
-    behavior = chaos.producer_options(workloads.get("behavior-stats"), flags)
-    assert (behavior.count, behavior.rate, behavior.seed, behavior.bad_every) == (500, 20.0, 3, 25)
-    patients = chaos.producer_options(workloads.get("patient-events"), flags)  # a file replay: rate only
-    assert patients.rate == 20.0 and not hasattr(patients, "count")
-
-
-def test_producer_args_come_last_and_win() -> None:
-    flags = {"--seed": 3, "--count": 500, "--bad-every": 25}
-    bikes = chaos.producer_options(workloads.get("bike-rentals"), flags, ("--stations", "40", "--bad-every", "7"))
-    assert (bikes.stations, bikes.seed, bikes.bad_every, bikes.speedup) == (40, 3, 7, 240.0)  # speedup: the demo's
-    with pytest.raises(SystemExit):  # a flag this producer does not take: argparse's own error
-        chaos.producer_options(workloads.get("bike-rentals"), {}, ("--no-such-flag",))
-
-
 # ---- several stages, file results ---------------------------------------------------------------------
 
 
 def test_a_stages_points_are_named_after_it_and_its_query() -> None:
     flink = [Checkpoint(7, Path("j/chk-7"))]
     spark = [Checkpoint(2, Path("q"), "dead-letters"), Checkpoint(-1, Path("r"), "pairs")]
-    assert [p.query for p in chaos.stage_points("join", flink)] == ["join"]
-    named = chaos.stage_points("strategies", spark)
+    assert [p.query for p in schedule.stage_points("join", flink)] == ["join"]
+    named = schedule.stage_points("strategies", spark)
     assert [(p.number, p.query) for p in named] == [(2, "strategies/dead-letters"), (-1, "strategies/pairs")]
     # two stages as one list: a checkpoint has completed once each stage (and query) has a newer one
-    before = chaos.stage_points("strategies", flink) + chaos.stage_points("join", [Checkpoint(3, Path("x"))])
-    only_first = chaos.stage_points("strategies", [Checkpoint(8, Path("y"))]) + before[1:]
-    both = chaos.stage_points("strategies", [Checkpoint(8, Path("y"))]) + chaos.stage_points(
+    before = schedule.stage_points("strategies", flink) + schedule.stage_points("join", [Checkpoint(3, Path("x"))])
+    only_first = schedule.stage_points("strategies", [Checkpoint(8, Path("y"))]) + before[1:]
+    both = schedule.stage_points("strategies", [Checkpoint(8, Path("y"))]) + schedule.stage_points(
         "join", [Checkpoint(4, Path("z"))]
     )
-    assert not chaos.checkpoint_advanced(before, only_first)
-    assert chaos.checkpoint_advanced(before, both)
+    assert not schedule.checkpoint_advanced(before, only_first)
+    assert schedule.checkpoint_advanced(before, both)
 
 
 def test_the_last_job_reads_the_roles_an_earlier_one_writes_once_per_value() -> None:
     join = workloads.get("strategy-join")
-    assert chaos.intermediate_roles(join.stages()) == ("c_output",)  # d_input comes from the producer
-    assert chaos.intermediate_roles(workloads.get("behavior-stats").stages()) == ()
-
-
-def test_the_dead_letters_of_every_stage_add_up() -> None:
-    first = chaos.DeadLetters(expected=4, accounted=4, copies=1, unexpected=0, late=0)
-    second = chaos.DeadLetters(expected=2, accounted=1, copies=0, unexpected=1, late=3)
-    total = chaos.add_dead_letters([first, second])
-    assert total == chaos.DeadLetters(expected=6, accounted=5, copies=1, unexpected=1, late=3)
-    assert total.missing == 1
+    assert chaos_module.intermediate_roles(join.stages()) == ("c_output",)  # d_input comes from the producer
+    assert chaos_module.intermediate_roles(workloads.get("behavior-stats").stages()) == ()
 
 
 def test_a_record_two_stages_reject_is_one_malformed_record() -> None:
     def rejects(*rows: tuple[str, int, int, str]) -> pd.DataFrame:
-        return pd.DataFrame(rows, columns=chaos.REJECT_POSITION)
+        return pd.DataFrame(rows, columns=list(REJECT_POSITION))
 
     strategies = rejects(("A_input", 0, 3, "not a JSON object"), ("D_input", 1, 5, "missing field: ts"))
     join = rejects(("D_input", 1, 5, "missing field: ts"))
-    assert chaos.rejected_records([strategies, join]) == 2
-    assert chaos.rejected_records([strategies]) == 2 and chaos.rejected_records([]) == 0
+    assert chaos_report.rejected_records([strategies, join]) == 2
+    assert chaos_report.rejected_records([strategies]) == 2 and chaos_report.rejected_records([]) == 0
 
 
 def test_a_parquet_result_counts_its_duplicates_across_files() -> None:
@@ -270,13 +200,15 @@ def test_a_parquet_result_counts_its_duplicates_across_files() -> None:
         [("s1", "20250112", "22", 3), ("s1", "20250112", "22", 3), ("s2", "20250112", "22", 1)],
         columns=["stt_id", "ymd", "hh", "rent_cnt"],
     )
-    assert chaos.raw_duplicates(rows, hourly) == 1
+    assert chaos_report.raw_duplicates(rows, hourly) == 1
+    judged = compare.Verdict(
+        compare_rows(rows, rows.drop_duplicates(), hourly), DeadLetters(0, 0), hourly, restarted=True
+    )
     report = chaos.ChaosReport(
         engine="spark", workload="bike-rentals", result_kind=PARQUET, kills=[], restarts_resumed=0, produced=10,
-        rejected=0, tally=chaos.tally(rows, rows.drop_duplicates(), hourly), raw_duplicates=1,
-        dead_letters=chaos.DeadLetters(0, 0, 0, 0), caught_up=True, seconds=1.0,
+        rejected=0, verdict=judged, raw_duplicates=1, caught_up=True, seconds=1.0,
     )  # fmt: skip
-    shown = {row["measure"]: row for row in chaos.report_rows(report)}
+    shown = {row["measure"]: row for row in chaos_report.report_rows(report)}
     assert shown["correct"]["figure"] == "2 of 2 rows" and shown["duplicated in the final view"]["figure"] == "1"
     assert shown["duplicates in the raw output files"]["figure"] == "1"
     assert "parquet files" in shown["duplicates in the raw output files"]["what it means"]
@@ -290,6 +222,7 @@ def no_kafka(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(kafka_admin, "delete_topics", fail)
     monkeypatch.setattr(kafka_admin, "ensure_topics", fail)
+    monkeypatch.setattr(ownership, "clear", fail)
 
 
 def test_a_batch_workload_is_one_clear_error(no_kafka: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -371,14 +304,14 @@ def test_a_group_coordinator_not_ready_yet_means_lag_unknown(monkeypatch: pytest
         kafka_admin.committed_lag("localhost:1", "group", ("topic",))
 
 
-def chaos_run(workload_name: str, folder: Path, engine: str = "flink") -> chaos.Chaos:
+def chaos_run(workload_name: str, folder: Path, engine: str = "flink") -> chaos_module.Chaos:
     """A Chaos as cmd_chaos builds it (checkpoint folder D, D-output beside it), without starting anything."""
     workload = workloads.get(workload_name)
     settings = Settings(
         workload=workload.name, engine=engine, job=workload.job().name, bootstrap_servers="broker-a:9092",
         topics=workload.topic_names("chaos_"), checkpoint_dir=folder / "ck", output_dir=folder / "ck-output",
     )  # fmt: skip
-    return chaos.Chaos(settings, workload, chaos.ChaosOptions(log_dir=folder / "ck-logs"))
+    return chaos_module.Chaos(settings, workload, chaos.ChaosOptions(log_dir=folder / "ck-logs"))
 
 
 def completed_flink_checkpoint(folder: Path, number: int) -> None:
@@ -433,7 +366,6 @@ def test_one_job_keeps_its_folder_and_an_unnamed_resume_line(tmp_path: Path) -> 
 
 
 def test_the_oracle_reads_an_earlier_stages_output_once_per_value(monkeypatch: pytest.MonkeyPatch) -> None:
-    from streamlab import runner
     from streamlab.kafka_admin import Record
 
     def record(topic: str, offset: int, value: bytes) -> Record:
@@ -448,12 +380,11 @@ def test_the_oracle_reads_an_earlier_stages_output_once_per_value(monkeypatch: p
         return pd.DataFrame(), pd.DataFrame()
 
     job = workloads.get("strategy-join").job()
-    monkeypatch.setattr(runner, "read_inputs", lambda *_: [c_output, d_input])
-    monkeypatch.setattr(runner, "late_positions", lambda *_: set())
+    monkeypatch.setattr(verdict, "read_inputs", lambda *_: [c_output, d_input])
     monkeypatch.setattr(type(job), "oracle_function", lambda self: oracle)
     settings = Settings(workload="strategy-join", job="join")
-    runner.oracle_answer(settings, job, distinct=("c_output",))
-    runner.oracle_answer(settings, job)
+    verdict.oracle_answer(settings, job, distinct=("c_output",))
+    verdict.oracle_answer(settings, job)
     assert seen == [([0, 1], [0, 1]), ([0, 1, 2], [0, 1])]
 
 
@@ -461,19 +392,19 @@ def test_the_oracle_reads_an_earlier_stages_output_once_per_value(monkeypatch: p
 
 
 def test_a_broker_down_report_says_which_node_and_when_instead_of_kills() -> None:
-    outage = chaos.Outage(node=2, down_at=900, up_at=2100, dropped_s=9.6, down_s=41.4)
+    outage = chaos_report.Outage(node=2, down_at=900, up_at=2100, dropped_s=9.6, down_s=41.4)
     down = dataclasses.replace(report(), kills=[], restarts_resumed=0, outage=outage)
-    rows = {row["measure"]: (row["figure"], row["what it means"]) for row in chaos.report_rows(down)}
+    rows = {row["measure"]: (row["figure"], row["what it means"]) for row in chaos_report.report_rows(down)}
     assert "kills" not in rows and "restarts resumed" not in rows
     assert rows["broker down"] == ("node 2", "SIGKILL at record 900, `cluster up` at record 2,100")
     assert rows["out of the cluster after"][0] == "10 s" and rows["back in sync after"][0] == "41 s"
-    assert rows["the job"][0] == "running" and rows["lost"][0] == "0"
+    assert rows["the job"][0] == "running" and rows["missing"][0] == "0"
 
 
 def test_a_run_with_kills_and_a_broker_down_reports_both() -> None:
-    outage = chaos.Outage(node=2, down_at=300, up_at=800, dropped_s=9.6, down_s=30.2)
+    outage = chaos_report.Outage(node=2, down_at=300, up_at=800, dropped_s=9.6, down_s=30.2)
     both = dataclasses.replace(report(), outage=outage)
-    rows = {row["measure"]: (row["figure"], row["what it means"]) for row in chaos.report_rows(both)}
+    rows = {row["measure"]: (row["figure"], row["what it means"]) for row in chaos_report.report_rows(both)}
     assert rows["kills"][0] == "1" and rows["restarts resumed"][0] == "1 of 1"
     assert rows["broker down"] == ("node 2", "SIGKILL at record 300, `cluster up` at record 800")
     assert "the job" not in rows  # it did not run all along: it was killed
@@ -482,11 +413,11 @@ def test_a_run_with_kills_and_a_broker_down_reports_both() -> None:
 def test_broker_down_needs_the_embedded_three_nodes_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     layout = three_node_cluster(tmp_path, monkeypatch, (True, False, True))
     with pytest.raises(LabError, match=r"3-broker cluster, which has 3 node\(s\), running: \[1, 3\].*--brokers 3"):
-        chaos.check_cluster(layout, 2)
+        broker.check_cluster(layout, 2)
     layout = three_node_cluster(tmp_path / "up", monkeypatch, (True, True, True))
-    chaos.check_cluster(layout, 3)
+    broker.check_cluster(layout, 3)
     with pytest.raises(LabError, match="the node to kill must be one of the cluster's nodes"):
-        chaos.check_cluster(layout, 4)
+        broker.check_cluster(layout, 4)
 
 
 def test_broker_down_refuses_another_cluster_before_kafka(no_kafka: None, capsys: pytest.CaptureFixture[str]) -> None:

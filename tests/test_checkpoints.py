@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from streamlab import engines, runner, workloads
+from streamlab import engines, workloads
+from streamlab.run import lifecycle
 from streamlab.settings import Settings
 
 FIRST_RUN, SECOND_RUN, THIRD_RUN = "72a12a19a8ff0015279e519c053c2f5b", "fa9802db7eb71e02", "e7b0ee21e98f2f9a"
@@ -107,21 +108,21 @@ def test_a_resumed_run_counts_its_dead_letters_from_where_its_first_run_began(
     """The restored state counts every record since the first run; so must the live view's rejects."""
     workload = workloads.get("behavior-stats")
     settings = Settings(workload.name, engine="flink", checkpoint_dir=tmp_path, topics=workload.topic_names("r_"))
-    monkeypatch.setattr(runner, "dead_letters_in", lambda _settings, _topic: 25)  # the dead letters now
-    runner.remember_topics(settings)
-    runner.remember_rejects_baseline(settings, workload.job())  # a first run, with 25 old dead letters
-    assert runner.rejects_baseline(settings, workload.job()) == 25  # nothing to resume from: what is there
-    monkeypatch.setattr(runner, "dead_letters_in", lambda _settings, _topic: 40)  # 15 of the first run's
+    monkeypatch.setattr(lifecycle, "dead_letters_in", lambda _settings, _topic: 25)  # the dead letters now
+    lifecycle.remember_topics(settings)
+    lifecycle.remember_rejects_baseline(settings, workload.job())  # a first run, with 25 old dead letters
+    assert lifecycle.rejects_baseline(settings, workload.job()) == 25  # nothing to resume from: what is there
+    monkeypatch.setattr(lifecycle, "dead_letters_in", lambda _settings, _topic: 40)  # 15 of the first run's
     flink_checkpoint(tmp_path, FIRST_RUN, 3)
-    assert runner.rejects_baseline(settings, workload.job()) == 25  # resumed: the first run's 15 count too
+    assert lifecycle.rejects_baseline(settings, workload.job()) == 25  # resumed: the first run's 15 count too
     other_topics = settings.with_(topics=workload.topic_names("s_"))
-    assert runner.rejects_baseline(other_topics, workload.job()) == 40  # a run that starts over
+    assert lifecycle.rejects_baseline(other_topics, workload.job()) == 40  # a run that starts over
 
 
 def test_dead_letters_are_counted_by_offsets_unless_a_transaction_wrote_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading a whole topic each second is needed only where commit markers take offsets (exactly-once)."""
-    monkeypatch.setattr(runner.results, "topic_size", lambda _servers, _topic: 7)
-    monkeypatch.setattr(runner.results, "committed_records", lambda _servers, _topic: 5)
+    monkeypatch.setattr(lifecycle.results, "topic_size", lambda _servers, _topic: 7)
+    monkeypatch.setattr(lifecycle.results, "committed_records", lambda _servers, _topic: 5)
     settings = Settings("passthrough", engine="flink")
-    assert runner.dead_letters_in(settings, "letters") == 7
-    assert runner.dead_letters_in(settings.with_(delivery="exactly-once"), "letters") == 5
+    assert lifecycle.dead_letters_in(settings, "letters") == 7
+    assert lifecycle.dead_letters_in(settings.with_(delivery="exactly-once"), "letters") == 5

@@ -12,7 +12,6 @@ import pytest
 
 from streamlab import display, kafka_admin, workloads
 from streamlab.cli import main
-from streamlab.errors import LabError
 
 UNREACHABLE = "localhost:1"  # nothing listens on port 1: a refused connection, never a real cluster
 
@@ -117,12 +116,14 @@ def test_a_workload_sharing_a_producer_takes_its_flags(capsys: pytest.CaptureFix
 
 
 @pytest.mark.usefixtures("kafka_must_not_be_called")
-def test_workloads_lists_every_built_job_with_what_it_reads_and_writes(
+def test_workloads_lists_every_job_with_what_it_reads_and_writes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(display.console, "width", 400)  # no cell wrapped: names stay whole
+    monkeypatch.setattr(display.console, "width", 140)  # what piped output gets
     assert main(["workloads"]) == 0
-    listing = " ".join(capsys.readouterr().out.split())
+    shown = capsys.readouterr().out
+    listing = " ".join(shown.split())
+    assert "…" not in shown  # no cell cut short: long ones wrap instead
     for workload in workloads.WORKLOADS.values():
         assert workload.name in listing
         for job in workload.jobs:
@@ -161,48 +162,6 @@ def test_plot_of_a_workload_without_one_is_refused(tmp_path: Path, capsys: pytes
     assert "sales-batch has no plot; --plot works for: bike-rentals" in capsys.readouterr().out
 
 
-NOT_BUILT = "future-workload"  # every workload of the seeds is built; the registry still says so of a new one
-
-
-@pytest.fixture(autouse=True)
-def a_workload_not_built_yet(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(workloads.WORKLOADS, NOT_BUILT, workloads.Workload(NOT_BUILT, "declared, no jobs yet"))
-
-
-def test_a_workload_without_jobs_is_not_built_yet() -> None:
-    assert not workloads.get(NOT_BUILT).built
-
-
-def test_run_of_a_not_built_workload_says_not_built_yet(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(kafka_admin, "ensure_topics", lambda bootstrap, specs: [])  # a broker that has the topics
-    assert main(["run", "flink", NOT_BUILT, "--bootstrap-servers", UNREACHABLE]) == 2
-    assert f"workload {NOT_BUILT!r} is not built yet" in capsys.readouterr().out
-
-
-def test_run_of_a_not_built_workload_needs_no_broker(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    def no_broker(bootstrap: str, specs: list[kafka_admin.TopicSpec]) -> list[str]:
-        raise LabError(kafka_admin.no_broker_message(bootstrap))  # what an unreachable broker answers
-
-    monkeypatch.setattr(kafka_admin, "ensure_topics", no_broker)
-    assert main(["run", "flink", NOT_BUILT, "--bootstrap-servers", UNREACHABLE]) == 2
-    assert "not built yet" in capsys.readouterr().out
-
-
-@pytest.mark.usefixtures("kafka_must_not_be_called")
-@pytest.mark.parametrize(
-    "argv", [["explain", "spark", NOT_BUILT], ["produce", NOT_BUILT], ["demo", "flink", NOT_BUILT]]
-)
-def test_other_commands_on_a_not_built_workload_say_not_built_yet(
-    argv: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main([*argv, "--bootstrap-servers", UNREACHABLE]) == 2
-    assert "not built yet" in capsys.readouterr().out
-
-
 @pytest.mark.usefixtures("kafka_must_not_be_called")
 def test_engine_configuration_flags_are_checked_before_anything_starts(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_code(["run", "spark", "behavior-stats", "--conf", "no-equals-sign"]) == 2
@@ -228,16 +187,18 @@ def test_engine_configuration_flags_are_checked_before_anything_starts(capsys: p
         (["--dead-letter-topic", "dlq"], True),
     ],
 )
-def test_check_runs_both_engines_unless_told_to_read_an_existing_result(flags: list[str], existing: bool) -> None:
-    from streamlab.cli import build_parser, checks_existing
+def test_check_runs_both_engines_unless_told_to_read_an_existing_result(
+    flags: list[str], existing: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlab import crosscheck
+    from streamlab.cli import check
 
-    assert checks_existing(build_parser().parse_args(["check", "behavior-stats", *flags])) is existing
-
-
-@pytest.mark.usefixtures("kafka_must_not_be_called")
-def test_check_of_a_not_built_workload_says_so_before_asking_kafka(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", NOT_BUILT, "--bootstrap-servers", UNREACHABLE]) == 2
-    assert "not built yet" in capsys.readouterr().out
+    ran: list[str] = []
+    monkeypatch.setattr(check, "check_existing", lambda settings, job: ran.append("existing"))
+    monkeypatch.setattr(crosscheck, "check_both_engines", lambda *args: ran.append("both engines"))
+    monkeypatch.setattr(check, "bootstrap_or_embedded", lambda args: UNREACHABLE)
+    assert main(["check", "behavior-stats", *flags, "--bootstrap-servers", UNREACHABLE]) == 0
+    assert ran == (["existing"] if existing else ["both engines"])
 
 
 def test_check_without_a_broker_exits_2_naming_the_fix(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,6 +16,7 @@ import pytest
 from kafka.errors import NodeNotReadyError
 
 from streamlab import cli, cluster, kafka_admin, workloads
+from streamlab.cli import common
 from streamlab.errors import LabError
 
 
@@ -223,14 +224,14 @@ def test_cli_cluster_kill_and_up_without_a_size() -> None:
 def test_status_asks_every_node_of_the_embedded_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With its first node down, the status must still reach the cluster through the others."""
     layout = three_node_cluster(tmp_path, monkeypatch, (False, True, True))
-    monkeypatch.setattr(cli, "EMBEDDED", layout)
+    monkeypatch.setattr(common, "EMBEDDED", layout)
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
-    assert cli._embedded_bootstrap() == "localhost:40000,localhost:40001,localhost:40002"
+    assert common.embedded_bootstrap() == "localhost:40000,localhost:40001,localhost:40002"
     args = cli.build_parser().parse_args(["run", "flink", "behavior-stats"])
-    settings = cli.settings_from(args, workloads.get("behavior-stats"))  # so must run, check, chaos ...
+    settings = common.settings_from(args, workloads.get("behavior-stats"))  # so must run, check, chaos ...
     assert settings.bootstrap_servers == "localhost:40000,localhost:40001,localhost:40002"
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092")
-    assert cli._embedded_bootstrap() == "elsewhere:9092"
+    assert common.embedded_bootstrap() == "elsewhere:9092"
 
 
 class FakeAdmin:

@@ -1,5 +1,5 @@
-"""streamlab.crosscheck: whose topics each engine writes, the tally against the oracle, the side-by-side
-table and the verdict (`streamlab check WORKLOAD` runs both engines; tests/integration runs it end to end)."""
+"""streamlab.crosscheck: whose topics each engine writes, the side-by-side table and the verdict
+(`streamlab check WORKLOAD` runs both engines: tests/test_end_to_end.py runs it for every workload)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from streamlab import crosscheck, workloads
-from streamlab.crosscheck import EngineCheck, Tally
+from streamlab.compare import DeadLetters, Verdict, compare_rows
+from streamlab.crosscheck import EngineCheck
 from streamlab.errors import LabError
 from streamlab.results import UPSERT_TOPIC, ResultSpec
 from streamlab.settings import Settings
@@ -29,7 +30,11 @@ def engine_result(**changes: dict[str, object]) -> pd.DataFrame:
 
 
 def checked(engine: str, table: pd.DataFrame, rejected: int = 1, expected_rejects: int = 1) -> EngineCheck:
-    return EngineCheck(engine, 1.0, table, ORACLE, crosscheck.tally(table, ORACLE, SPEC), rejected, expected_rejects)
+    """An engine's check: its table against ORACLE; `rejected` dead letters, the oracle's first."""
+    accounted = min(rejected, expected_rejects)
+    letters = DeadLetters(expected_rejects, accounted, unexpected=rejected - accounted)
+    verdict = Verdict(compare_rows(table, ORACLE, SPEC), letters, SPEC, table=table, expected=ORACLE)
+    return EngineCheck(engine, 1.0, verdict)
 
 
 # ---- topics and folders -----------------------------------------------------------------------------
@@ -78,7 +83,7 @@ def test_the_run_command_names_every_topic_and_folder_of_the_engine() -> None:
     assert args[:6] == ["run", "spark", "strategy-join", "--job", "join", "--bounded"]
     assert "c_output=p_spark_C_output" in args and "d_input=p_D_input" in args
     checkpoints = Path(args[args.index("--checkpoint-dir") + 1])
-    assert checkpoints.name == "join" and checkpoints.parent.name == "spark"  # runner.forget_later_stages' layout
+    assert checkpoints.name == "join" and checkpoints.parent.name == "spark"  # lifecycle.later_stage_folders' layout
 
 
 def test_a_batch_run_reads_the_checks_input_file() -> None:
@@ -96,52 +101,17 @@ def test_the_demo_producer_options_run_at_full_speed_and_keep_the_rest() -> None
     assert options.rate == 10.0  # the demo's own options are left alone
 
 
-def test_topics_a_check_created_are_remembered_per_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(crosscheck, "RUN_DIR", tmp_path)
-    crosscheck.record_owned("a:9092", ["check_x", "check_y"])
-    crosscheck.record_owned("a:9092", ["check_z"])
-    assert crosscheck.owned_topics("a:9092") == {"check_x", "check_y", "check_z"}
-    assert crosscheck.owned_topics("b:9092") == set()
-
-
 def test_an_empty_prefix_is_refused_before_kafka_is_asked() -> None:
     workload = workloads.get("behavior-stats")
     with pytest.raises(LabError, match="--topic-prefix of its own"):
         crosscheck.check_both_engines(Settings("behavior-stats"), workload, workload.stages(), argparse.Namespace(), "")
 
 
-# ---- the tally and the verdict -------------------------------------------------------------------------
+# ---- the verdict --------------------------------------------------------------------------------------
 
 
-def test_an_equal_result_tallies_every_row_equal() -> None:
-    assert crosscheck.tally(ORACLE, ORACLE, SPEC) == Tally(rows=3, equal=3, differing=0, missing=0, extra=0)
-
-
-def test_a_wrong_value_is_one_differing_row() -> None:
-    result = crosscheck.tally(engine_result(games={"count": 7}), ORACLE, SPEC)
-    assert result == Tally(rows=3, equal=2, differing=1, missing=0, extra=0)
-
-
-def test_a_missing_and_an_extra_key_are_told_apart() -> None:
-    table = pd.concat([ORACLE[ORACLE["category"] != "toys"], pd.DataFrame([{"category": "pens", "count": 1}])])
-    assert crosscheck.tally(table, ORACLE, SPEC) == Tally(rows=3, equal=2, differing=0, missing=1, extra=1)
-
-
-def test_a_key_written_twice_differs_even_with_equal_values() -> None:
-    table = pd.concat([ORACLE, ORACLE.head(1)], ignore_index=True)
-    assert crosscheck.tally(table, ORACLE, SPEC) == Tally(rows=4, equal=2, differing=2, missing=0, extra=0)
-
-
-def test_an_empty_result_misses_every_key() -> None:
-    assert crosscheck.tally(pd.DataFrame(), ORACLE, SPEC) == Tally(rows=0, equal=0, differing=0, missing=3, extra=0)
-
-
-def test_floats_agree_within_the_results_tolerance_only() -> None:
-    nearly = engine_result(books={"total": 1.5 * (1 + 1e-12)})
-    assert crosscheck.tally(nearly, ORACLE, SPEC).differing == 1  # tolerance 0: exact
+def test_the_tolerance_is_said_in_words() -> None:
     tolerant = ResultSpec(UPSERT_TOPIC, ("category",), ("count", "total"), rel_tolerance=1e-9)
-    assert crosscheck.tally(nearly, ORACLE, tolerant).differing == 0
-    assert crosscheck.tally(engine_result(books={"total": 1.5001}), ORACLE, tolerant).differing == 1
     assert "1e-09" in crosscheck.tolerance_words(tolerant) and "exactly" in crosscheck.tolerance_words(SPEC)
 
 
@@ -161,19 +131,13 @@ def test_dead_letters_must_match_the_oracles_rejects() -> None:
     assert crosscheck.failures(checks) == ["flink", "spark"]
 
 
-def test_late_dead_letters_are_taken_off_what_the_engine_rejected() -> None:
-    answer = (ORACLE, pd.DataFrame({"reason": ["bad json"]}), {("t", 0, 5), ("t", 1, 9)})
-    check = crosscheck.engine_check("flink", 2.0, ORACLE, workloads.get("behavior-stats").job(), answer, 3)
-    assert (check.rejected, check.late, check.expected_rejects) == (1, 2, 1)
-
-
 def test_the_summary_line_has_every_count() -> None:
     job = workloads.get("behavior-stats").job()
     line = crosscheck.summary_line(checked("spark", engine_result(toys={"count": 4}), rejected=2), job)
-    assert "spark stats: [red]differs from pandas[/]: 3 rows, 2 equal, 1 differing, 0 missing, 0 extra" in line
-    assert "dead letters 2 vs oracle rejects 1" in line
+    assert "spark stats: [red]differs from pandas[/]: 3 rows, 2 correct, 1 missing, 0 extra, 0 wrong" in line
+    assert "dead letters 1 of the oracle's 1, 1 unexpected" in line
     batch_line = crosscheck.summary_line(checked("flink", ORACLE), workloads.get("sales-batch").job())
-    assert "agrees with pandas" in batch_line and "malformed lines 1 vs oracle rejects 1" in batch_line
+    assert "agrees with pandas" in batch_line and "malformed lines 1 of the oracle's 1" in batch_line
 
 
 # ---- the side-by-side table ------------------------------------------------------------------------------
@@ -221,7 +185,7 @@ def test_a_planted_difference_makes_the_command_exit_non_zero(
     assert main(["check", "behavior-stats", "--bootstrap-servers", "localhost:1", "--topic-prefix", "t_"]) == 2
     output = " ".join(capsys.readouterr().out.split())
     assert runs == [["run", "flink"], ["run", "spark"]]  # one process per engine, Flink first
-    assert "spark stats: differs from pandas: 3 rows, 2 equal, 1 differing" in output
+    assert "spark stats: differs from pandas: 3 rows, 2 correct, 0 missing, 0 extra, 1 wrong" in output
     assert "error: spark differ from the pandas oracle on behavior-stats" in output
 
 

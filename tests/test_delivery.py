@@ -10,7 +10,10 @@ from unittest.mock import MagicMock
 import pytest
 
 from streamlab import chaos, engines, jobparts, kafka_admin, sqlfiles, workloads
+from streamlab.chaos import report as chaos_report
+from streamlab.chaos import run as chaos_run
 from streamlab.cli import main
+from streamlab.compare import DeadLetters, Rows, Verdict
 from streamlab.errors import LabError
 from streamlab.paths import SQL_DIR
 from streamlab.settings import AT_LEAST_ONCE, EXACTLY_ONCE, Settings
@@ -40,7 +43,7 @@ def run_settings(workload: workloads.Workload, job: workloads.Job, prefix: str =
 
 def flink_jobs() -> list[tuple[workloads.Workload, workloads.Job]]:
     """Every streaming Flink job (each writes Kafka); batch jobs read and write files."""
-    return [(w, j) for w in workloads.WORKLOADS.values() if w.built for j in w.jobs if not j.batch]
+    return [(w, j) for w in workloads.WORKLOADS.values() for j in w.jobs if not j.batch]
 
 
 def kafka_sinks(workload: workloads.Workload, job: workloads.Job, settings: Settings) -> list[str]:
@@ -169,16 +172,18 @@ def test_a_bad_delivery_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> None
 def test_chaos_runs_the_job_with_the_delivery_it_was_given(tmp_path: Path) -> None:
     workload = workloads.get("passthrough")
     settings = run_settings(workload, workload.job(), "chaos_", delivery=EXACTLY_ONCE, checkpoint_dir=tmp_path)
-    runs = chaos.Chaos(settings, workload, chaos.ChaosOptions(log_dir=tmp_path / "logs"))
+    runs = chaos_run.Chaos(settings, workload, chaos.ChaosOptions(log_dir=tmp_path / "logs"))
     args = runs.run_args()
     assert args[args.index("--delivery") + 1] == "exactly-once"
 
 
 def test_the_chaos_report_says_how_the_sinks_wrote() -> None:
+    spec = workloads.get("passthrough").job().result
+    verdict = Verdict(Rows(expected=5, correct=5), DeadLetters(0, 0), spec, restarted=True)
     report = chaos.ChaosReport(
         engine="flink", workload="passthrough", result_kind="append-topic", kills=[], restarts_resumed=0,
-        produced=10, rejected=0, tally=chaos.Tally(5, 5, 0, 0, 0), raw_duplicates=0,
-        dead_letters=chaos.DeadLetters(0, 0, 0, 0), caught_up=True, seconds=1.0, delivery=EXACTLY_ONCE,
+        produced=10, rejected=0, verdict=verdict, raw_duplicates=0, caught_up=True, seconds=1.0,
+        delivery=EXACTLY_ONCE,
     )  # fmt: skip
-    rows = {row["measure"]: row["what it means"] for row in chaos.report_rows(report)}
+    rows = {row["measure"]: row["what it means"] for row in chaos_report.report_rows(report)}
     assert rows["duplicates in the raw output topic"].endswith("read read_committed (exactly-once sinks)")

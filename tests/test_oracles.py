@@ -7,20 +7,17 @@ import json
 import pandas as pd
 import pytest
 
+from streamlab.compare import differences
 from streamlab.kafka_admin import Record
-from streamlab.oracles import (
-    behavior_reject_reason,
-    behavior_stats,
-    bike_derived_events,
-    bike_event_reject_reason,
-    bike_hourly,
-    differences,
-    json_object,
-    message_windows,
-    strategy_output_reject_reason,
-    strategy_pairs,
-    strategy_reject_reason,
-)
+from streamlab.oracles.behavior_stats import behavior_reject_reason
+from streamlab.oracles.behavior_stats import counts as behavior_stats
+from streamlab.oracles.bike_rentals import bike_event_reject_reason
+from streamlab.oracles.bike_rentals import derived_events as bike_derived_events
+from streamlab.oracles.bike_rentals import hourly as bike_hourly
+from streamlab.oracles.common import json_object
+from streamlab.oracles.strategy_join import pairs as strategy_pairs
+from streamlab.oracles.strategy_join import strategy_output_reject_reason, strategy_reject_reason
+from streamlab.oracles.windowed_messages import windows as message_windows
 from streamlab.settings import MAX_VALUE_CHARS
 
 VALID = {

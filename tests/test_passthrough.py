@@ -15,7 +15,8 @@ from producers import behavior_stats as producer
 from spark_jobs import passthrough as spark_job
 from streamlab import engines, jobparts, sqlfiles, workloads
 from streamlab.kafka_admin import Record
-from streamlab.oracles import INTENT_COLUMNS, behavior_stats, purchase_intents
+from streamlab.oracles.behavior_stats import counts as behavior_stats
+from streamlab.oracles.passthrough import INTENT_COLUMNS, purchase_intents
 from streamlab.paths import SQL_DIR
 from streamlab.results import APPEND_TOPIC
 from streamlab.settings import Settings
@@ -111,7 +112,12 @@ def test_the_registry_declares_an_append_topic_keyed_by_source_position() -> Non
     }  # fmt: skip
     assert not any(t.compacted for t in WORKLOAD.topics)
     spec = JOB.result
-    assert (JOB.name, JOB.module, JOB.oracle, spec.kind) == ("intents", "passthrough", "purchase_intents", APPEND_TOPIC)
+    assert (JOB.name, JOB.module, JOB.oracle, spec.kind) == (
+        "intents",
+        "passthrough",
+        "passthrough.purchase_intents",
+        APPEND_TOPIC,
+    )
     assert spec.key_columns == ("source_partition", "source_offset")
     assert set(spec.columns) == set(INTENT_COLUMNS)
     assert spec.not_one_to_one  # clicks and views make no record: input != kept + rejected

@@ -10,7 +10,8 @@ import pytest
 from producers import patient_events as producer
 from streamlab.errors import LabError
 from streamlab.kafka_admin import Record
-from streamlab.oracles import patient_action_counts, patient_reject_reason
+from streamlab.oracles.patient_events import action_counts as patient_action_counts
+from streamlab.oracles.patient_events import patient_reject_reason
 
 
 def replayed(path: Path) -> list[tuple[bytes | None, dict[str, str]]]:

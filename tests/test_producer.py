@@ -10,7 +10,7 @@ from itertools import pairwise
 import pytest
 
 from producers import behavior_stats as producer
-from streamlab.oracles import behavior_reject_reason
+from streamlab.oracles.behavior_stats import behavior_reject_reason
 
 ORIGIN = datetime(2025, 4, 21, 14, 10, 45, 123000)
 TS_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}")

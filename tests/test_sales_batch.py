@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from producers import sales_batch as producer
-from streamlab import oracles, results
+from streamlab import results
+from streamlab.oracles import common, sales_batch
 
 
 def write(tmp_path: Path, rows: int = 500, bad_every: int = 0, seed: int = 7) -> Path:
@@ -36,7 +37,7 @@ def test_the_file_is_rfc4180_with_the_seeds_columns(tmp_path: Path) -> None:
 
 def test_bad_every_makes_lines_the_oracle_rejects_for_each_reason(tmp_path: Path) -> None:
     path = write(tmp_path, rows=400, bad_every=10)
-    summary, rejected = oracles.sales_summary(path)
+    summary, rejected = sales_batch.summary(path)
     assert len(rejected) == 40
     assert rejected["line_number"].tolist() == list(range(10, 401, 10))
     assert set(rejected["reason"]) == {
@@ -66,14 +67,14 @@ def test_bad_every_makes_lines_the_oracle_rejects_for_each_reason(tmp_path: Path
     ],
 )
 def test_the_oracles_line_rules(line: str, reason: str | None, category: str | None, tmp_path: Path) -> None:
-    found, fields = oracles.sales_reject_reason(line)
+    found, fields = sales_batch.sales_reject_reason(line)
     assert found == reason
     if category:
         assert fields["category"] == category
     # the vectorised reader (what the oracle runs on large files) applies the same rules
     path = tmp_path / "one.csv"
     path.write_text(line + "\n", encoding="utf-8")
-    summary, rejected = oracles.sales_summary(path)
+    summary, rejected = sales_batch.summary(path)
     assert rejected["reason"].tolist() == ([reason] if reason else [])
     assert summary["category"].tolist() == ([category] if category else [])
 
@@ -81,7 +82,7 @@ def test_the_oracles_line_rules(line: str, reason: str | None, category: str | N
 def test_sales_summary_sums_per_category_across_chunks(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     path.write_text("P1,a,1.5,2,d\nP2,b,2.0,1,d\nP3,a,3.0,3,d\nbroken\n", encoding="utf-8")
-    summary, rejected = oracles.sales_summary(path, chunk_lines=2)
+    summary, rejected = sales_batch.summary(path, chunk_lines=2)
     assert summary.to_dict("records") == [
         {"category": "a", "total_revenue": 12.0, "avg_price": 2.25, "total_quantity": 5, "transaction_count": 2},
         {"category": "b", "total_revenue": 2.0, "avg_price": 2.0, "total_quantity": 1, "transaction_count": 1},
@@ -93,8 +94,8 @@ def test_sales_summary_sums_per_category_across_chunks(tmp_path: Path) -> None:
 
 def test_first_line_numbers_points_at_the_bad_lines(tmp_path: Path) -> None:
     path = write(tmp_path, rows=100, bad_every=25)
-    _, rejected = oracles.sales_summary(path)
-    assert oracles.first_line_numbers(path, set(rejected["raw_line"]), limit=3) == [25, 50, 75]
+    _, rejected = sales_batch.summary(path)
+    assert common.first_line_numbers(path, set(rejected["raw_line"]), limit=3) == [25, 50, 75]
 
 
 def test_read_csv_dir_keeps_text_and_reads_numbers(tmp_path: Path) -> None:
@@ -125,7 +126,7 @@ def test_an_empty_output_folder_reads_as_no_rows(tmp_path: Path) -> None:
 def test_windows_line_ends_are_read_as_the_engines_read_them(tmp_path: Path) -> None:
     path = tmp_path / "crlf.csv"
     path.write_bytes(b'P1,"home, garden",1.5,2,2024-01-01\r\nP2,a,x,1,2024-01-01\r\n')
-    summary, rejected = oracles.sales_summary(path)
+    summary, rejected = sales_batch.summary(path)
     assert summary["category"].tolist() == ["home, garden"]
     assert rejected["raw_line"].tolist() == ["P2,a,x,1,2024-01-01"]  # no \r: Flink and Spark drop it too
 
@@ -133,5 +134,5 @@ def test_windows_line_ends_are_read_as_the_engines_read_them(tmp_path: Path) -> 
 def test_a_very_long_quoted_field_is_one_field(tmp_path: Path) -> None:
     category = "a, b " * 4000  # 20,000 characters with commas in them
     line = f'P1,"{category}",1.50,2,2024-01-01'
-    assert oracles.sales_reject_reason(line)[1]["category"] == category
-    assert oracles.sales_reject_reason(line.replace(",1.50,", ",1.5x,"))[0] == "price is not a number"
+    assert sales_batch.sales_reject_reason(line)[1]["category"] == category
+    assert sales_batch.sales_reject_reason(line.replace(",1.50,", ",1.5x,"))[0] == "price is not a number"

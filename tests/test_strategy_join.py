@@ -10,17 +10,14 @@ from pathlib import Path
 import pytest
 
 from producers import strategy_join as producer
-from streamlab import engines, runner, workloads
+from streamlab import engines, workloads
 from streamlab.cliargs import EVENT_TIME_FORMAT
 from streamlab.errors import LabError
 from streamlab.kafka_admin import Record
-from streamlab.oracles import (
-    strategy_output_reject_reason,
-    strategy_outputs,
-    strategy_pairs,
-    strategy_reject_reason,
-    strategy_result,
-)
+from streamlab.oracles.strategy_join import outputs as strategy_outputs
+from streamlab.oracles.strategy_join import pairs as strategy_pairs
+from streamlab.oracles.strategy_join import strategy_output_reject_reason, strategy_reject_reason, strategy_result
+from streamlab.run import lifecycle
 from streamlab.settings import Settings
 
 START = datetime(2025, 4, 21, 23, 50, 0)
@@ -198,22 +195,21 @@ def test_two_producer_runs_in_one_topic_are_named_not_taken_for_engine_errors() 
 def test_a_stage_that_starts_over_makes_the_next_one_start_over_too(tmp_path: Path) -> None:
     workload = workloads.get("strategy-join")
     strategies, join = workload.stages()
-    stages = runner.stages_of(Settings(workload.name, engine="spark", checkpoint_dir=tmp_path), (strategies, join))
-    for stage in stages:
-        (stage.settings.resolved_checkpoint_dir / "offsets").mkdir(parents=True)
-    runner.forget_later_stages(stages[0].settings, workload, strategies)
-    assert (tmp_path / "strategies" / "offsets").is_dir() and not (tmp_path / "join").exists()
-    runner.forget_later_stages(stages[1].settings, workload, join)  # nothing comes after the join
-    assert (tmp_path / "strategies" / "offsets").is_dir()
+    stages = lifecycle.stages_of(Settings(workload.name, engine="spark", checkpoint_dir=tmp_path), (strategies, join))
+    assert lifecycle.later_stage_folders(stages[0].settings, workload, strategies) == [tmp_path / "join"]
+    assert lifecycle.later_stage_folders(stages[1].settings, workload, join) == []  # nothing comes after the join
+    default = Settings(workload.name, engine="spark", job="strategies")  # no folder named: each stage's default
+    join_default = default.with_(job="join").resolved_checkpoint_dir
+    assert lifecycle.later_stage_folders(default, workload, strategies) == [join_default]
 
 
 def test_a_checkpoint_is_resumed_only_over_the_topics_it_read(tmp_path: Path) -> None:
     workload = workloads.get("strategy-join")
     settings = Settings(workload.name, engine="spark", checkpoint_dir=tmp_path, topics=workload.topic_names("a_"))
-    assert runner.checkpoint_matches_topics(settings)  # no checkpoint yet: nothing to contradict
+    assert lifecycle.checkpoint_matches_topics(settings)  # no checkpoint yet: nothing to contradict
     (tmp_path / "offsets").mkdir()
-    assert not runner.checkpoint_matches_topics(settings)  # a checkpoint of unknown topics: start over
-    runner.remember_topics(settings)
-    assert runner.checkpoint_matches_topics(settings)
-    assert not runner.checkpoint_matches_topics(settings.with_(topics=workload.topic_names("b_")))
-    assert not runner.checkpoint_matches_topics(settings.with_(bootstrap_servers="elsewhere:9092"))
+    assert not lifecycle.checkpoint_matches_topics(settings)  # a checkpoint of unknown topics: start over
+    lifecycle.remember_topics(settings)
+    assert lifecycle.checkpoint_matches_topics(settings)
+    assert not lifecycle.checkpoint_matches_topics(settings.with_(topics=workload.topic_names("b_")))
+    assert not lifecycle.checkpoint_matches_topics(settings.with_(bootstrap_servers="elsewhere:9092"))

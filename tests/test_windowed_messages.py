@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from producers import windowed_messages as producer
-from streamlab import cliargs
+from streamlab import cliargs, workloads
+from streamlab.compare import Drops, Rows, explained_by_drops
 from streamlab.kafka_admin import Record
-from streamlab.oracles import message_reject_reason, message_windows
-from streamlab.runner import Drops, Verdict
+from streamlab.oracles.windowed_messages import message_reject_reason
+from streamlab.oracles.windowed_messages import windows as message_windows
 
 START = datetime(2025, 4, 21, 14, 5, 0)
 SPAN_S = 300
@@ -96,25 +97,26 @@ def test_oracle_counts_per_minute_window_with_its_bounds() -> None:
     assert rejected["reason"].tolist() == ["not a JSON object"]
 
 
-def verdict(engine_counts: list[float | None], oracle_counts: list[int], records: int, rows: int) -> Verdict:
+def explained(engine_counts: list[float | None], oracle_counts: list[int], records: int, rows: int) -> bool:
+    """Whether windows short by these counts are what dropping `records` late records (`rows` rows) does."""
     ends = [f"2025-04-21 14:0{i + 1}:00" for i in range(len(oracle_counts))]
     diff = pd.DataFrame(
         {"window_end": ends, "message_count_engine": engine_counts, "message_count_oracle": oracle_counts}
     )
+    short = Rows(expected=len(oracle_counts), missing=len(oracle_counts), differences=diff)
     drops = Drops(records, rows, watermark="2025-04-21 14:05:00")
-    return Verdict(diff, pd.DataFrame(), pd.DataFrame(), 0, drops=drops, count_column="message_count",
-                   window_end="window_end")  # fmt: skip
+    return explained_by_drops(short, drops, workloads.get("windowed-messages").job().result)
 
 
 def test_dropped_late_rows_explain_short_windows_only_by_the_engines_own_figures() -> None:
-    assert verdict([58, None], [60, 1], records=3, rows=2).agrees  # a window lost entirely counts too
-    assert verdict([58, None], [60, 1], records=3, rows=3).agrees
-    assert not verdict([58, 1], [60, 2], records=2, rows=2).agrees  # short by 3, but only 2 went missing
-    assert not verdict([61], [60], records=1, rows=1).agrees  # more than pandas: never explained by drops
-    assert not verdict([58, None], [60, 1], records=3, rows=1).agrees  # two windows short, one row dropped
-    assert not verdict([58], [60], records=2, rows=3).agrees  # more rows than records: not pre-aggregated drops
-    late_window = verdict([1, 2, 3, 4, 5, 6], [2, 3, 4, 5, 6, 7], records=6, rows=6)
-    assert not late_window.agrees  # the 14:06 window was still open at the final watermark (14:05)
+    assert explained([58, None], [60, 1], records=3, rows=2)  # a window lost entirely counts too
+    assert explained([58, None], [60, 1], records=3, rows=3)
+    assert not explained([58, 1], [60, 2], records=2, rows=2)  # short by 3, but only 2 went missing
+    assert not explained([61], [60], records=1, rows=1)  # more than pandas: never explained by drops
+    assert not explained([58, None], [60, 1], records=3, rows=1)  # two windows short, one row dropped
+    assert not explained([58], [60], records=2, rows=3)  # more rows than records: not pre-aggregated drops
+    # the 14:06 window was still open at the final watermark (14:05)
+    assert not explained([1, 2, 3, 4, 5, 6], [2, 3, 4, 5, 6, 7], records=6, rows=6)
 
 
 def test_max_disorder_stays_within_the_watermark() -> None:

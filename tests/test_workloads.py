@@ -7,9 +7,10 @@ import pytest
 from streamlab import oracles, workloads
 from streamlab.paths import SQL_DIR
 from streamlab.results import KINDS
+from streamlab.run import lifecycle, live
 from streamlab.settings import Settings
 
-BUILT = [w for w in workloads.WORKLOADS.values() if w.built]
+BUILT = list(workloads.WORKLOADS.values())
 JOBS = [(w, j) for w in BUILT for j in w.jobs]
 
 
@@ -26,7 +27,7 @@ def test_a_job_declares_a_complete_result(workload: workloads.Workload, job: wor
     assert spec.kind in KINDS and spec.key_columns and spec.value_columns
     assert not spec.count_column or spec.count_column in spec.value_columns  # the live view sums it
     assert set(spec.shown_columns) <= set(spec.columns)
-    assert callable(getattr(oracles, job.oracle))
+    assert callable(oracles.get(job.oracle))
     roles = {topic.role for topic in workload.topics}
     assert job.batch or set(job.input_roles) <= roles
     assert not spec.is_topic or set(spec.roles) <= roles
@@ -83,37 +84,49 @@ def test_count_lines_counts_a_last_line_without_newline(tmp_path) -> None:  # no
 
 
 def test_only_a_run_with_a_checkpoint_resumes_file_results(tmp_path) -> None:  # noqa: ANN001
-    from streamlab.runner import can_resume, remember_topics
-
     bike, behavior = workloads.get("bike-rentals"), workloads.get("behavior-stats")
     spark = Settings("bike-rentals", engine="spark", job="hourly", checkpoint_dir=tmp_path / "hourly")
-    assert not can_resume(spark, bike.job())  # no checkpoint yet: batch ids start again at 0
+    assert not lifecycle.can_resume(spark, bike.job())  # no checkpoint yet: batch ids start again at 0
     (tmp_path / "hourly" / "hourly" / "offsets").mkdir(parents=True)
     (tmp_path / "hourly" / "hourly" / "offsets" / "0").write_text("v1")
-    assert not can_resume(spark, bike.job())  # a checkpoint of unknown topics (older than the marker)
-    remember_topics(spark)  # what start_job writes when the job starts
-    assert can_resume(spark, bike.job())
+    assert not lifecycle.can_resume(spark, bike.job())  # a checkpoint of unknown topics (older than the marker)
+    lifecycle.remember_topics(spark)  # what start_job writes when the job starts
+    assert lifecycle.can_resume(spark, bike.job())
     flink = spark.with_(engine="flink")
-    assert not can_resume(flink, bike.job())  # Spark's folders are no Flink checkpoint
+    assert not lifecycle.can_resume(flink, bike.job())  # Spark's folders are no Flink checkpoint
     (tmp_path / "hourly" / "3f2a" / "chk-4").mkdir(parents=True)
-    assert not can_resume(flink, bike.job())  # a checkpoint Flink did not complete: it starts over
+    assert not lifecycle.can_resume(flink, bike.job())  # a checkpoint Flink did not complete: it starts over
     (tmp_path / "hourly" / "3f2a" / "chk-4" / "_metadata").write_bytes(b"")
-    assert can_resume(flink, bike.job())  # Flink restores its newest completed checkpoint
+    assert lifecycle.can_resume(flink, bike.job())  # Flink restores its newest completed checkpoint
     derive = spark.with_(job="derive", checkpoint_dir=tmp_path / "derive")
-    assert not can_resume(derive, bike.job("derive"))  # its own checkpoint folder is still empty
+    assert not lifecycle.can_resume(derive, bike.job("derive"))  # its own checkpoint folder is still empty
     upserts = Settings("behavior-stats", engine="flink", job="stats", checkpoint_dir=tmp_path / "stats")
-    assert can_resume(upserts, behavior.job())  # upserts converge
+    assert lifecycle.can_resume(upserts, behavior.job())  # upserts converge
 
 
 def test_the_newest_event_column_is_declared_where_latency_is_measured() -> None:
     """The live view's age line and `streamlab bench` read the same declaration, not a column name each."""
     import pandas as pd
 
-    from streamlab.runner import Progress
-
     assert workloads.get("behavior-stats").job().result.newest_event == "last_event_ts"
     assert workloads.get("passthrough").job().result.newest_event == "ts"
     table = pd.DataFrame({"ts": ["2020-01-01 00:00:00.000", "2020-01-01 00:00:01.500"]})
-    progress = Progress(table, 2, 2, 0, newest_event="ts")
+    progress = live.Progress(table, 2, 2, 0, newest_event="ts")
     assert progress.newest_event_age_s() > 0
-    assert Progress(table, 2, 2, 0).newest_event_age_s() is None
+    assert live.Progress(table, 2, 2, 0).newest_event_age_s() is None
+
+
+def test_the_producer_gets_the_flags_it_has() -> None:
+    flags = {"--seed": 3, "--count": 500, "--rate": 20.0, "--bad-every": 25}
+    behavior = workloads.get("behavior-stats").producer_options(flags=flags)
+    assert (behavior.count, behavior.rate, behavior.seed, behavior.bad_every) == (500, 20.0, 3, 25)
+    patients = workloads.get("patient-events").producer_options(flags=flags)  # a file replay: rate only
+    assert patients.rate == 20.0 and not hasattr(patients, "count")
+
+
+def test_producer_args_come_last_and_win() -> None:
+    flags = {"--seed": 3, "--count": 500, "--bad-every": 25}
+    bikes = workloads.get("bike-rentals").producer_options(("--stations", "40", "--bad-every", "7"), flags)
+    assert (bikes.stations, bikes.seed, bikes.bad_every, bikes.speedup) == (40, 3, 7, 240.0)  # speedup: the demo's
+    with pytest.raises(SystemExit):  # a flag this producer does not take: argparse's own error
+        workloads.get("bike-rentals").producer_options(("--no-such-flag",))

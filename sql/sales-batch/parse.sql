@@ -13,6 +13,9 @@
 -- end in (?!.) under (?s), "nothing after", because $ would also match before a final line break.
 -- A quoted field is "[^"]*(?:""[^"]*)*": Java matches a repeated (?:a|b) by recursion, one level
 -- per character, and a long field would overflow the stack.
+-- A line whose price and quantity fields name the columns ("price", "quantity", any case, spaces
+-- around) is a header, not a sale: it is set aside as 'header line', not as malformed. The date is
+-- not checked: the totals do not read it (each parse step checks what its query uses).
 -- Cost: Flink merges this subquery into the outer SELECT and evaluates an expression at every
 -- place it is used (its plan shows each REGEXP_EXTRACT several times), where Spark's code
 -- generation computes a repeated subexpression once; so each field is referred to as few times
@@ -25,6 +28,7 @@ SELECT
     transaction_date,
     CASE
         WHEN NOT REGEXP(line, '(?s)^${ROW_PATTERN}(?!.)') THEN 'expected 5 comma-separated columns'
+        WHEN LOWER(TRIM(price_text)) = 'price' AND LOWER(TRIM(quantity_text)) = 'quantity' THEN 'header line'
         WHEN NOT REGEXP(price_text, '(?s)^-?[0-9]{1,12}([.][0-9]{1,6})?(?!.)') THEN 'price is not a number'
         WHEN NOT REGEXP(quantity_text, '(?s)^-?[0-9]{1,9}(?!.)') THEN 'quantity is not a whole number'
     END AS reject_reason,

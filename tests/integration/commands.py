@@ -10,20 +10,32 @@ import sys
 import pandas as pd
 
 from streamlab import kafka_admin
+from streamlab.processes import kill_tree
 
 
 def streamlab(
     *args: str, timeout_s: float = 400, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The command's exit code and output; env: variables set for it on top of this process's."""
-    return subprocess.run(
-        [sys.executable, "-m", "streamlab", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
+    """The command's exit code and output; env: variables set for it on top of this process's. At the timeout
+    its whole process tree is killed (the engine's JVM is a child of Python: killing Python alone would leave
+    it running), then the timeout is raised."""
+    command = [sys.executable, "-m", "streamlab", *args]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, **(env or {})},
+        start_new_session=True,
     )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    except BaseException:
+        kill_tree(process.pid)
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def succeeded(result: subprocess.CompletedProcess[str]) -> str:
@@ -34,19 +46,6 @@ def succeeded(result: subprocess.CompletedProcess[str]) -> str:
 def one_line(text: str) -> str:
     """Output with rich's line wrapping undone, for substring checks."""
     return " ".join(text.split())
-
-
-def run_bounded_into_own_topics(engine: str, workload: str, prefix: str, bootstrap: str) -> dict[str, str]:
-    """`streamlab run ENGINE WORKLOAD --bounded` on the prefixed input, into an output and a dead-letter
-    topic of this engine's own; checks the accounting line and returns those two topics by role."""
-    topics = {"output": f"{prefix}out_{engine}", "dead_letters": f"{prefix}dlq_{engine}"}
-    shown = succeeded(
-        streamlab("run", engine, workload, "--bounded", "--topic-prefix", prefix, "--parallelism", "2",
-                  "--output-topic", topics["output"], "--dead-letter-topic", topics["dead_letters"],
-                  "--bootstrap-servers", bootstrap)
-    )  # fmt: skip
-    assert "[all accounted for]" in one_line(shown)
-    return topics
 
 
 def read_letters(bootstrap: str, topic: str) -> pd.DataFrame:

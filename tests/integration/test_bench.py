@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.commands import one_line, streamlab, succeeded
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 RUN_FIELDS = {"engine", "variant", "workload", "kind", "rate", "events", "seconds", "events_per_s", "latency_ms",
               "cpu_cores_used", "rss_mb", "valid"}  # fmt: skip
@@ -56,5 +56,12 @@ def test_the_tiny_profile_measures_both_engines_and_writes_the_report(kafka_boot
         assert (folder / "latency_percentiles.png").is_file()
     else:
         assert "`latency_percentiles.png`: not drawn, no valid run to show" in report
-    compared = succeeded(streamlab("bench", "compare", str(folder), str(folder)))
-    assert "1.00" in compared
+    # `bench compare` on this run's own results and a copy with every drain twice as fast: the ratio shows
+    faster = tmp_path / "faster"
+    faster.mkdir()
+    for run in results["runs"]:
+        if run["kind"] == "drain":
+            run["events_per_s"] *= 2
+    (faster / "results.json").write_text(json.dumps(results))
+    compared = one_line(succeeded(streamlab("bench", "compare", str(folder), str(faster))))
+    assert "drain" in compared and "2.00" in compared

@@ -2,10 +2,11 @@
 
 One seeded run of the simulator (60 stations, 22:30 to 01:30, so the hours cross midnight; records
 up to two minutes late, so partitions are out of time order; about 3% malformed events) is produced
-once. Each engine's hourly job runs --bounded in its own process into its own folder and topics;
-its Parquet must hold every station-hour exactly as pandas computes it, and every rejected event
-must be in its dead-letter topic. The derive jobs run on a clean run of the simulator and must
-write exactly the events the producer wrote. Spark's foreachBatch writers are also driven batch
+once. Flink's hourly job runs --bounded on it, `results` shows and plots it, and its Parquet must hold
+every station-hour exactly as pandas computes it, every rejected event in its dead letters (both engines
+run the hourly job in the fast tier: tests/integration/test_end_to_end.py). The derive job, outside the
+pipeline, runs on a clean run of the simulator on both engines and must write exactly the events the
+producer wrote. Spark's foreachBatch writers are also driven batch
 by batch, to show that a station-hour split over micro-batches and a replayed batch id come out right.
 """
 
@@ -21,11 +22,14 @@ import pandas as pd
 import pytest
 
 from producers import bike_rentals as producer
-from streamlab import kafka_admin, oracles, results, runner, workloads
+from streamlab import compare, kafka_admin, results, workloads
+from streamlab.oracles import bike_rentals
+from streamlab.run import lifecycle
+from streamlab.run.verdict import judge
 from streamlab.settings import Settings
 from tests.integration.commands import one_line, streamlab, succeeded
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WORKLOAD = workloads.get("bike-rentals")
 HOURLY, DERIVE = WORKLOAD.job("hourly"), WORKLOAD.job("derive")
@@ -48,7 +52,7 @@ def produce(bootstrap: str, *extra: str) -> Produced:
     settings = Settings("bike-rentals", bootstrap_servers=bootstrap, topics=WORKLOAD.topic_names(prefix))
     parser = argparse.ArgumentParser()
     producer.add_arguments(parser)
-    runner.produce(settings, WORKLOAD, parser.parse_args([*PRODUCE_ARGS, *extra]), show_progress=False)
+    lifecycle.produce(settings, WORKLOAD, parser.parse_args([*PRODUCE_ARGS, *extra]), show_progress=False)
     return Produced(
         prefix,
         kafka_admin.read_topic(bootstrap, settings.input_topic),
@@ -67,7 +71,7 @@ def clean(kafka_bootstrap: str) -> Produced:
 
 
 def test_the_input_crosses_midnight_and_arrives_out_of_order(produced: Produced) -> None:
-    expected, rejected = oracles.bike_hourly(produced.events)
+    expected, rejected = bike_rentals.hourly(produced.events)
     assert set(expected["ymd"]) == {"20250112", "20250113"}
     snapshots = pd.DataFrame([json.loads(r.value) for r in produced.snapshots])
     assert not snapshots.duplicated(["stt_id", "crt_dttm"]).any()  # sent once each, even after a retry
@@ -86,31 +90,6 @@ def run_bounded(engine: str, bootstrap: str, data: Produced, job: str, *flags: s
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("engine", ["flink", "spark"])
-def test_hourly_parquet_equals_pandas(engine: str, kafka_bootstrap: str, produced: Produced, tmp_path: Path) -> None:
-    dead_letter_topic = f"{produced.prefix}dlq_{engine}"
-    shown = run_bounded(engine, kafka_bootstrap, produced, "hourly", "--output-dir", str(tmp_path),
-                        "--dead-letter-topic", dead_letter_topic)  # fmt: skip
-    assert "[all accounted for]" in one_line(shown)
-
-    table = results.read_parquet_dir(tmp_path, ("ymd", "hh"))
-    expected, expected_rejects = oracles.bike_hourly(produced.events)
-    letters = pd.DataFrame([json.loads(r.value) for r in kafka_admin.read_topic(kafka_bootstrap, dead_letter_topic)])
-    spec = HOURLY.result
-    diff = oracles.differences(table, expected, list(spec.key_columns), list(spec.value_columns))
-    assert diff.empty, f"{engine} differs from pandas:\n{diff.to_string()}\n{letters['reason'].value_counts()}"
-    assert not table.duplicated(["stt_id", "ymd", "hh"]).any()  # one row per station and hour
-
-    by_position = ["source_partition", "source_offset", "reason"]
-    assert (
-        letters[by_position]
-        .sort_values(by_position, ignore_index=True)
-        .equals(expected_rejects[by_position].sort_values(by_position, ignore_index=True))
-    )
-    assert table["event_cnt"].sum() + len(letters) == len(produced.events)
-    assert not letters["reason"].str.startswith("late").any()  # nothing arrived behind the watermark
-
-
 def test_results_shows_the_busiest_hours_and_draws_the_plot(
     kafka_bootstrap: str, produced: Produced, tmp_path: Path
 ) -> None:
@@ -125,6 +104,12 @@ def test_results_shows_the_busiest_hours_and_draws_the_plot(
     )  # fmt: skip
     assert "the top 5 by rent_cnt + return_cnt" in shown and "20250112/22 .. 20250113/01" in shown
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20_000
+    # hours across midnight, out-of-order arrival: every station-hour and every rejected event as pandas has them
+    settings = produced.settings(bootstrap_servers=kafka_bootstrap, output_dir=tmp_path / "out")
+    settings = settings.with_(topics={**settings.topics, "dead_letters": f"{produced.prefix}dlq_plot"})
+    judged = judge(settings, HOURLY)
+    assert judged.passed, f"{judged.rows.words()}; {judged.dead_letters.words()}"
+    assert judged.dead_letters.expected == len(produced.events) // 31 and not judged.dead_letters.late
 
 
 @pytest.mark.parametrize("engine", ["flink", "spark"])
@@ -132,8 +117,8 @@ def test_derived_events_equal_the_producers(engine: str, kafka_bootstrap: str, c
     derived_topic = f"{clean.prefix}derived_{engine}"
     run_bounded(engine, kafka_bootstrap, clean, "derive", "--topic", f"derived={derived_topic}",
                 "--topic", f"snapshot_dead_letters={clean.prefix}raw_dlq_{engine}")  # fmt: skip
-    derived = oracles.events_from_records(kafka_admin.read_topic(kafka_bootstrap, derived_topic))
-    from_producer = oracles.events_from_records(clean.events)
+    derived = bike_rentals.events_from_records(kafka_admin.read_topic(kafka_bootstrap, derived_topic))
+    from_producer = bike_rentals.events_from_records(clean.events)
     assert len(from_producer) > 500
     pd.testing.assert_frame_equal(derived, from_producer)
 
@@ -184,7 +169,7 @@ def test_spark_hourly_writer_merges_micro_batches_and_ignores_a_replay(
 
     first, second = halves(produced.events)
     hours = lambda records: {(json.loads(r.value).get("stt_id"), str(json.loads(r.value).get("crt_dttm"))[:13])  # noqa: E731
-                             for r in records if oracles.bike_event_reject_reason(r.value)[0] is None}  # fmt: skip
+                             for r in records if bike_rentals.bike_event_reject_reason(r.value)[0] is None}  # fmt: skip
     assert hours(first) & hours(second)  # some station-hours are split between the two batches
     writer = HourlyWriter(tmp_path)
     writer(counted_events(spark, first), 0)
@@ -193,9 +178,9 @@ def test_spark_hourly_writer_merges_micro_batches_and_ignores_a_replay(
     writer(counted_events(spark, second), 1)  # Spark replays batch 1 after a crash before its commit
     replayed = results.read_parquet_dir(tmp_path, ("ymd", "hh"))
 
-    expected, _ = oracles.bike_hourly(produced.events)
+    expected, _ = bike_rentals.hourly(produced.events)
     spec = HOURLY.result
-    diff = oracles.differences(replayed, expected, list(spec.key_columns), list(spec.value_columns))
+    diff = compare.differences(replayed, expected, list(spec.key_columns), list(spec.value_columns))
     assert diff.empty, diff.to_string()
     key = ["stt_id", "ymd", "hh"]
     pd.testing.assert_frame_equal(
@@ -224,8 +209,8 @@ def test_spark_derive_carries_state_between_micro_batches(
     derive = DeriveBatch(settings, tmp_path / "state")
     derive(checked_frame(spark, first, "bike_snapshots_raw", "spark_snapshot_parse"), 0)
     derive(checked_frame(spark, second, "bike_snapshots_raw", "spark_snapshot_parse"), 1)
-    derived = oracles.events_from_records(kafka_admin.read_topic(kafka_bootstrap, settings.topic("derived")))
-    pd.testing.assert_frame_equal(derived, oracles.events_from_records(clean.events))
+    derived = bike_rentals.events_from_records(kafka_admin.read_topic(kafka_bootstrap, settings.topic("derived")))
+    pd.testing.assert_frame_equal(derived, bike_rentals.events_from_records(clean.events))
 
     stale = [min(first, key=lambda r: r.offset)]  # a station's first snapshot, once more, after its later ones
     derive(checked_frame(spark, stale, "bike_snapshots_raw", "spark_snapshot_parse"), 2)

@@ -1,15 +1,15 @@
 """Both faults in one run, for every streaming workload on both engines: the job killed with SIGKILL and
-restarted from its checkpoint, and one of three Kafka brokers killed and brought back meanwhile.
+restarted from its checkpoint, and one of three Kafka brokers killed and brought back meanwhile (the slow tier).
 
 `streamlab chaos kill-restart ENGINE WORKLOAD --kills 1 --broker-down 2`, as a user runs it, on a 3-broker
 embedded cluster of this module's own (replication factor 3, min.insync.replicas 2): the job runs as
 `streamlab run` in a process of its own; once it has completed a checkpoint, node 2 is killed; once the
 others have dropped it, the job's whole process tree is killed; the job restarts from the same checkpoint
 folder with node 2 still down (it must say it resumes), and node 2 comes back (`cluster up`) once it runs.
-The command compares the final result with pandas over every record produced and counts what was lost,
+The command compares the final result with pandas over every record produced and counts what is missing,
 wrong and duplicated, and whether every rejected record is in the dead letters; the test reads its table
-and exit code as a user would. One run per (engine, workload) holds both faults: make test has a time budget
-(README), and the two faults meet there (a restart against a cluster with a node down).
+and exit code as a user would. One run per (engine, workload) holds both faults: make test-slow has a time
+budget (docs/testing.md), and the two faults meet there (a restart against a cluster with a node down).
 
 Why node 2: it is not node 1, the first address every client tries, and its port is odd (the base is even).
 Test ports lie in the kernel's ephemeral range; once a broker is dead, any client's outgoing connection may
@@ -31,28 +31,21 @@ import pytest
 from streamlab import cluster, kafka_admin, results, workloads
 from tests.integration.commands import one_line, streamlab
 from tests.integration.test_cluster import FIRST_BASE_PORT, free_base_port
+from tests.tiers import pairs
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # Flink flushes its upsert sink (and commits exactly-once transactions) on checkpoints: every 2 s, not 10
 ENGINE_FLAGS = {"flink": ("--conf", "execution.checkpointing.interval=2 s"), "spark": ()}
 VICTIM = 2
-# small inputs: the path a kill and a broker down take is the same whatever the count; by hand, `streamlab
-# chaos kill-restart --kills 3` and `chaos broker-down` run the README's sizes
-WORKLOAD_FLAGS = {
-    "behavior-stats": ("--count", "400", "--rate", "40"),
-    "windowed-messages": ("--count", "400", "--rate", "40"),
-    "patient-events": ("--rate", "40"),  # replays its CSV file (300 events): no --count
-    "passthrough": ("--count", "400", "--rate", "40"),
-    "bike-rentals": ("--producer-args", "--stations 30 --hours 2"),
-    "strategy-join": ("--count", "150", "--rate", "40"),  # per strategy, A to D
-}
-PAIRS = [
-    (engine, workload)
-    for workload in WORKLOAD_FLAGS
-    for engine in ("flink", "spark")
-    if (engine, workload) != ("flink", "passthrough")  # exactly-once, with two kills: its own test below
-]
+# every workload chaos takes (tests/tiers.py), with the registry's small input: the path a kill and a broker
+# down take is the same whatever the count; by hand, `streamlab chaos kill-restart --kills 3` and `chaos
+# broker-down` run larger inputs (docs/reliability.md)
+PAIRS = [pair for pair in pairs("chaos") if pair != ("flink", "passthrough")]  # exactly-once: its own test below
+
+
+def quick_input(workload: str) -> tuple[str, ...]:
+    return ("--producer-args", " ".join(workloads.get(workload).quick_args))
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +62,7 @@ def three_brokers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[cluster.
 
 
 def figure(output: str, measure: str) -> str:
-    """The figure of one row of the verdict table (`│ lost │ 0 │ ...`)."""
+    """The figure of one row of the verdict table (`│ missing │ 0 │ ...`)."""
     found = re.search(rf"│ {re.escape(measure)}\s*│\s*([^│]+?)\s*│", output)
     assert found, f"no row {measure!r} in:\n{output[-3000:]}"
     return found[1]
@@ -94,12 +87,12 @@ def chaos_run(
     shown_to: pytest.CaptureFixture[str],
 ) -> str:
     """`streamlab chaos kill-restart --broker-down 2` on the module's cluster; its output, once it passed.
-    One line of figures goes to the terminal even under `make test` (the README's table comes from them)."""
+    One line of figures goes to the terminal even under pytest (docs/reliability.md's table comes from them)."""
     started = time.monotonic()
     result = streamlab(
         "chaos", "kill-restart", engine, workload, "--kills", str(kills), "--broker-down", str(VICTIM),
         "--seed", "5", "--bad-every", "40", "--timeout", "150", "--checkpoint-dir", str(checkpoints),
-        *WORKLOAD_FLAGS[workload], *flags, *ENGINE_FLAGS[engine], timeout_s=600,
+        *quick_input(workload), *flags, *ENGINE_FLAGS[engine], timeout_s=600,
         # the command's embedded cluster: this module's; a table wide enough that no measure's name is cut
         env={cluster.CLUSTER_DIR_ENV: str(layout.run_dir), "COLUMNS": "240"},
     )  # fmt: skip
@@ -107,7 +100,8 @@ def chaos_run(
     assert result.returncode == 0, f"exit {result.returncode}\n{output[-4000:]}\n{result.stderr[-3000:]}"
     assert figure(output, "kills") == str(kills) and figure(output, "restarts resumed") == f"{kills} of {kills}"
     assert figure(output, "broker down") == f"node {VICTIM}"
-    assert figure(output, "lost") == "0" and figure(output, "wrong") == "0", output[-4000:]
+    for measure in ("missing", "extra", "wrong"):
+        assert figure(output, measure) == "0", output[-4000:]
     accounted, expected = figure(output, "dead letters accounted for").split(" of ")
     assert accounted == expected and int(expected.replace(",", "")) > 0
     shown = one_line(output)
@@ -122,7 +116,7 @@ def chaos_run(
         print(
             f"\n{engine} {workload}: {kills} kill(s) survived, node {VICTIM} down at record {outage[1]}, back at "
             f"{outage[2]} (in sync after {figure(output, 'back in sync after')}); correct {figure(output, 'correct')}, "
-            f"lost 0, wrong 0; duplicated in the "
+            f"missing, extra and wrong 0; duplicated in the "
             f"final view {figure(output, 'duplicated in the final view')}, {raw} {figure(output, raw)}; dead letters "
             f"{accounted} of {expected}; {time.monotonic() - started:.0f} s"
         )
@@ -185,7 +179,7 @@ def test_an_exactly_once_passthrough_repeats_no_record(
     # transactional writes leave a commit (or abort) marker per partition per transaction, at an offset of
     # its own: offsets beyond the committed records show the sink really wrote in transactions
     assert sum(kafka_admin.end_offsets(bootstrap, topics["output"]).values()) > len(intents)
-    # so the dead letters are counted by record, not by offset (runner.count_rejects): one each
+    # so the dead letters are counted by record, not by offset (streamlab.run.lifecycle.count_rejects): one each
     assert results.committed_records(bootstrap, topics["dead_letters"]) == rejects
     assert results.topic_size(bootstrap, topics["dead_letters"]) > rejects
     # what the killed runs left open and their restarts aborted, seen by a read_uncommitted reader only

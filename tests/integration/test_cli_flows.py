@@ -1,9 +1,10 @@
-"""The commands a user types, end to end as separate `python -m streamlab` processes.
+"""The commands a user types, end to end as separate `python -m streamlab` processes (the slow tier).
 
-`demo` is what `make flink-run` / `make spark-run` run; the second test is the by-hand path
-produce -> run --bounded -> check -> results on topics of its own. One process per command,
-as a user runs them: several Flink planners in one process can trip FLINK-23020 (Calcite's
-metadata provider is a Java ThreadLocal, and py4j may serve a later call from another thread).
+`demo` is what `make flink-run` / `make spark-run` run: every workload of the registry on both engines,
+with its small input (Workload.quick_args). The last test is the by-hand path produce -> run --bounded ->
+check -> results on topics of its own. One process per command, as a user runs them: several Flink
+planners in one process can trip FLINK-23020 (Calcite's metadata provider is a Java ThreadLocal, and py4j
+may serve a later call from another thread).
 """
 
 from __future__ import annotations
@@ -12,39 +13,27 @@ from pathlib import Path
 
 import pytest
 
+from streamlab import workloads
 from tests.integration.commands import one_line, streamlab, succeeded
+from tests.tiers import pairs
 
-pytestmark = pytest.mark.integration
-
-
-DEMOS = {
-    "behavior-stats": ["--count", "400", "--rate", "200"],
-    # 2 simulated hours in 10 s: the live table grows hour by hour; at the end Flink is drained
-    # (stop-with-savepoint, which first emits a final watermark) so that the last hour is written too
-    "bike-rentals": ["--stations", "30", "--hours", "2", "--speedup", "720", "--bad-every", "40"],
-    "patient-events": ["--rate", "100"],  # the shipped sample: 300 rows, 16 without an action
-}
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-@pytest.mark.parametrize("engine", ["flink", "spark"])
-@pytest.mark.parametrize("workload", sorted(DEMOS))
+@pytest.mark.parametrize(("engine", "name"), pairs("demo"))
 def test_demo_accounts_for_every_record_and_matches_the_oracle(
-    workload: str, engine: str, kafka_bootstrap: str
+    engine: str, name: str, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
+    workload = workloads.get(name)
+    file = ["--output", str(tmp_path / "input.csv")] if workload.batch else []  # a file producer's own flag
     output = one_line(
-        succeeded(streamlab("demo", engine, workload, *DEMOS[workload], "--bootstrap-servers", kafka_bootstrap))
+        succeeded(streamlab("demo", engine, name, *workload.quick_args, *file, "--bootstrap-servers", kafka_bootstrap))
     )
-    assert "[all accounted for]" in output
-    assert f"{engine} result matches the pandas oracle" in output
-
-
-@pytest.mark.parametrize("engine", ["flink", "spark"])
-def test_the_batch_demo_writes_a_file_runs_and_matches_pandas(engine: str, tmp_path: Path) -> None:
-    output = one_line(
-        succeeded(streamlab("demo", engine, "sales-batch", "--rows", "800", "--output", str(tmp_path / "s.csv")))
-    )
-    assert "wrote 800 lines" in output and "8 malformed line(s) skipped" in output
-    assert f"{engine} result matches pandas" in output
+    for job in workload.stages():
+        whose = engine + (f" {job.name}" if len(workload.stages()) > 1 else "")
+        assert f"{whose} result matches the pandas oracle" in output, output[-3000:]
+    if not workload.job().result.not_one_to_one:  # a join's pairs are not its input records
+        assert "[all accounted for]" in output
 
 
 def test_produce_then_bounded_run_then_check_and_results(kafka_bootstrap: str, topic_suffix: str) -> None:
@@ -58,12 +47,15 @@ def test_produce_then_bounded_run_then_check_and_results(kafka_bootstrap: str, t
         streamlab("run", "flink", "behavior-stats", "--bounded", *topics,
                   "--dead-letter-topic", f"dlq_{topic_suffix}", *common)
     )  # fmt: skip
-    checked = succeeded(streamlab("check", "behavior-stats", *topics, *common))
+    checked = succeeded(
+        streamlab("check", "behavior-stats", *topics, "--dead-letter-topic", f"dlq_{topic_suffix}", *common)
+    )
     shown = succeeded(streamlab("results", "behavior-stats", "--output-topic", f"out_{topic_suffix}", *common))
 
     assert "sent 500 records" in produced
     assert f"input topic in_{topic_suffix}: 500 records = counted 450 + dead letters 50 [all accounted for]" in (
         one_line(ran)
     )
-    assert "20 rows agree with pandas" in checked
+    assert "stats: 20 rows; the result matches the pandas oracle" in one_line(checked)
+    assert "its 50 rejected record(s) are the oracle's" in one_line(checked)
     assert "behavior_count" in shown and "electronics" in shown

@@ -23,7 +23,7 @@ from streamlab import cluster, kafka_admin
 from streamlab.errors import LabError
 from tests.integration.commands import streamlab, succeeded
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 FIRST_BASE_PORT = 39092
 LAST_PORT = 40999  # the range these tests may use; the test session's own broker sits on 29092 (or 41092)

@@ -23,12 +23,13 @@ from pathlib import Path
 import psutil
 import pytest
 
-from streamlab import cluster, kafka_admin, runner, workloads
+from streamlab import cluster, kafka_admin, workloads
 from streamlab.processes import StreamlabProcess
+from streamlab.run import lifecycle
 from streamlab.settings import Settings
 from tests.conftest import TEST_BASE_PORT
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WORKLOAD = workloads.get("behavior-stats")
 READY_S = 400  # a cold JVM on a machine shared with other test runs
@@ -129,7 +130,7 @@ def test_a_running_job_listens_on_loopback_only(
     settings = Settings(workload=WORKLOAD.name, engine=engine, bootstrap_servers=bootstrap,
                         topics=WORKLOAD.topic_names(prefix))  # fmt: skip
     options = argparse.Namespace(count=200, rate=0, seed=5, bad_every=50)
-    runner.produce(settings, WORKLOAD, options, show_progress=False)  # something to read while it runs
+    lifecycle.produce(settings, WORKLOAD, options, show_progress=False)  # something to read while it runs
     for name, value in ENGINE_ENV[engine].items():
         monkeypatch.setenv(name, value)  # inherited by the run's process
     run = StreamlabProcess(

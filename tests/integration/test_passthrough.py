@@ -20,11 +20,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from streamlab import kafka_admin, oracles, producing, results, runner, workloads
+from streamlab import compare, kafka_admin, producing, results, workloads
+from streamlab.oracles import behavior_stats, passthrough
+from streamlab.run import lifecycle
 from streamlab.settings import INPUT, Settings
 from tests.integration.commands import one_line, read_letters, same_rejects, streamlab, succeeded
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WORKLOAD = workloads.get("passthrough")
 JOB = WORKLOAD.job()
@@ -57,7 +59,7 @@ def prefix(kafka_bootstrap: str) -> str:
     prefix = f"pt_{uuid.uuid4().hex[:8]}_"
     settings = Settings(WORKLOAD.name, bootstrap_servers=kafka_bootstrap, topics=WORKLOAD.topic_names(prefix))
     options = argparse.Namespace(count=EVENTS, rate=0.0, seed=11, bad_every=BAD_EVERY)
-    runner.produce(settings, WORKLOAD, options, show_progress=False)
+    lifecycle.produce(settings, WORKLOAD, options, show_progress=False)
     extra = [producing.OutgoingRecord(key, value) for key, value in HAND_MADE]
     producing.send_all(kafka_bootstrap, {INPUT: settings.input_topic}, extra, len(extra), show_progress=False)
     return prefix
@@ -70,7 +72,7 @@ def records(kafka_bootstrap: str, prefix: str) -> list[kafka_admin.Record]:
 
 @pytest.fixture(scope="module")
 def oracle(records: list[kafka_admin.Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return oracles.purchase_intents(records)
+    return passthrough.purchase_intents(records)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +118,7 @@ def test_engine_writes_the_purchase_intents_pandas_keeps(
     run = runs[engine]
     expected, rejected = oracle
     table = results.read_result(JOB.result, run.settings)
-    diff = oracles.differences(table, expected, list(JOB.result.key_columns), list(JOB.result.value_columns))
+    diff = compare.differences(table, expected, list(JOB.result.key_columns), list(JOB.result.value_columns))
     assert diff.empty, f"{engine} differs from the oracle:\n{diff.to_string()}"
     assert len(table) == len(expected)
     assert f"{EVENTS + len(HAND_MADE):,} records read; dead letters {len(rejected):,}" in one_line(run.shown)
@@ -132,7 +134,7 @@ def test_dead_letters_are_the_oracles_and_behavior_stats_rejects(
     run = runs[engine]
     letters = read_letters(run.settings.bootstrap_servers, run.settings.dead_letter_topic)
     assert same_rejects(letters, oracle[1])
-    assert same_rejects(letters, oracles.behavior_stats(records)[1])  # the same parse, the same verdicts
+    assert same_rejects(letters, behavior_stats.counts(records)[1])  # the same parse, the same verdicts
     by_position = {(r.partition, r.offset): r.value for r in records}
     for letter in letters.to_dict("records"):
         raw = by_position[(letter["source_partition"], letter["source_offset"])]

@@ -15,11 +15,12 @@ import pandas as pd
 import pytest
 
 from producers import sales_batch as producer
-from streamlab import oracles, results, workloads
+from streamlab import compare, results, workloads
+from streamlab.oracles import sales_batch
 from streamlab.settings import Settings
 from tests.integration.commands import one_line, streamlab, succeeded
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROWS = 6_000
 BAD_EVERY = 53  # 113 malformed lines, of all four kinds
@@ -55,7 +56,7 @@ def checked(sales_file: Path) -> tuple[str, Path]:
 
 
 def test_the_file_has_every_awkward_category_and_its_malformed_lines(sales_file: Path) -> None:
-    expected, rejected = oracles.sales_summary(sales_file)
+    expected, rejected = sales_batch.summary(sales_file)
     assert set(expected["category"]) == set(producer.CATEGORIES) | AWKWARD_CATEGORIES
     assert {"home, garden", 'toys "deluxe"', "전자제품"} <= set(expected["category"])
     assert len(rejected) == ROWS // BAD_EVERY
@@ -64,8 +65,8 @@ def test_the_file_has_every_awkward_category_and_its_malformed_lines(sales_file:
 def test_check_reports_both_engines_agreeing_and_the_malformed_lines(checked: tuple[str, Path]) -> None:
     shown, _ = checked
     for engine in ("flink", "spark"):
-        assert f"{engine}: agrees with pandas" in shown
-    assert f"{ROWS // BAD_EVERY} malformed line(s) skipped" in shown
+        assert f"{engine} summary: agrees with pandas" in shown
+    assert f"{ROWS // BAD_EVERY} line(s) set aside in" in shown
     assert f"first at line(s) {BAD_EVERY}, {2 * BAD_EVERY}, {3 * BAD_EVERY}" in shown
     assert "relative tolerance of 1e-09" in shown
 
@@ -75,9 +76,9 @@ def test_engine_output_equals_pandas(engine: str, sales_file: Path, checked: tup
     _, output_dir = checked
     settings = Settings("sales-batch", engine=engine, input_path=sales_file, output_dir=output_dir / engine)
     table = results.read_result(JOB.result, settings)
-    expected, expected_rejects = oracles.sales_summary(sales_file)
+    expected, expected_rejects = sales_batch.summary(sales_file)
     spec = JOB.result
-    diff = oracles.differences(
+    diff = compare.differences(
         table, expected, list(spec.key_columns), list(spec.value_columns), rel_tolerance=spec.rel_tolerance
     )
     assert diff.empty, diff.to_string()
@@ -96,7 +97,7 @@ def test_the_seeds_lenient_reader_hides_malformed_lines_on_both_engines(sales_fi
                       "--output-dir", str(output_dir))  # fmt: skip
     assert shown.returncode == 2  # it does not agree with pandas: that is the point
     text = one_line(shown.stdout)
-    assert "flink: differs from pandas" in text and "spark: differs from pandas" in text
+    assert "flink seed-csv: differs from pandas" in text and "spark seed-csv: differs from pandas" in text
     good_lines = ROWS + len(AWKWARD_LINES) - ROWS // BAD_EVERY
     for engine in ("flink", "spark"):
         settings = Settings("sales-batch", engine=engine, input_path=sales_file, output_dir=output_dir / engine)

@@ -16,12 +16,14 @@ from datetime import datetime
 
 import pytest
 
-from streamlab import kafka_admin, oracles, results, workloads
+from streamlab import compare, kafka_admin, results, workloads
+from streamlab.oracles import strategy_join
+from streamlab.run import lifecycle
 from streamlab.settings import DEAD_LETTERS, Settings
 from streamlab.workloads import STRATEGY_INPUTS, STRATEGY_OUTPUTS
 from tests.integration.commands import one_line, read_letters, same_rejects, streamlab, succeeded
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WORKLOAD = workloads.get("strategy-join")
 STRATEGIES, JOIN = WORKLOAD.stages()
@@ -32,11 +34,10 @@ OWN_ROLES = (*STRATEGY_OUTPUTS, "ready", DEAD_LETTERS, "ready_dead_letters")  # 
 
 @pytest.fixture(scope="module")
 def prefix(kafka_bootstrap: str) -> str:
-    from streamlab import runner
 
     prefix = f"sj_{uuid.uuid4().hex[:8]}_"
     settings = Settings(WORKLOAD.name, bootstrap_servers=kafka_bootstrap, topics=WORKLOAD.topic_names(prefix))
-    runner.produce(settings, WORKLOAD, argparse.Namespace(**OPTIONS), show_progress=False)
+    lifecycle.produce(settings, WORKLOAD, argparse.Namespace(**OPTIONS), show_progress=False)
     return prefix
 
 
@@ -68,9 +69,9 @@ def test_every_record_gets_the_seeds_rule_in_the_output_topic_of_its_input(
 ) -> None:
     engine, settings, _ = bounded_run
     inputs = [kafka_admin.read_topic(settings.bootstrap_servers, settings.topic(role)) for role in STRATEGY_INPUTS]
-    expected, expected_rejects = oracles.strategy_outputs(*inputs)
+    expected, expected_rejects = strategy_join.outputs(*inputs)
     table = results.read_result(STRATEGIES.result, settings)
-    diff = oracles.differences(table, expected, ["strategy", "key", "ts"], ["value", "result"])
+    diff = compare.differences(table, expected, ["strategy", "key", "ts"], ["value", "result"])
     assert diff.empty, f"{engine} differs from pandas:\n{diff.to_string()}"
     # both ends of "30 to 60, both included" took the middle rule
     edges = table.set_index("value")["result"]
@@ -90,10 +91,10 @@ def test_the_join_writes_every_pair_within_five_minutes_once(bounded_run: tuple[
     engine, settings, _ = bounded_run
     c_outputs = kafka_admin.read_topic(settings.bootstrap_servers, settings.topic("c_output"))
     d_inputs = kafka_admin.read_topic(settings.bootstrap_servers, settings.topic("d_input"))
-    expected, expected_rejects = oracles.strategy_pairs(c_outputs, d_inputs)
+    expected, expected_rejects = strategy_join.pairs(c_outputs, d_inputs)
     assert len(expected) == 1393 and expected["c_ts"].str.startswith("2025-04-22").any()  # past midnight
     table = results.read_result(JOIN.result, settings)
-    diff = oracles.differences(table, expected, ["key", "c_ts", "d_ts"], ["c_result", "d_value"])
+    diff = compare.differences(table, expected, ["key", "c_ts", "d_ts"], ["c_result", "d_value"])
     assert diff.empty, f"{engine} differs from pandas:\n{diff.to_string()}"
     letters = read_letters(settings.bootstrap_servers, settings.topic("ready_dead_letters"))
     assert same_rejects(letters, expected_rejects)  # D's malformed records, rejected by the join too
@@ -111,15 +112,3 @@ def test_the_join_writes_every_pair_within_five_minutes_once(bounded_run: tuple[
 def test_the_plan_shows_how_join_state_is_bounded(engine: str, bounded_state: str) -> None:
     plan = one_line(succeeded(streamlab("explain", engine, "strategy-join", "--job", "join")))
     assert one_line(bounded_state) in plan
-
-
-@pytest.mark.parametrize("engine", ["flink", "spark"])
-def test_the_demo_runs_both_stages_at_once_and_matches_the_oracle(engine: str, kafka_bootstrap: str) -> None:
-    output = one_line(
-        succeeded(
-            streamlab("demo", engine, "strategy-join", "--count", "60", "--rate", "60",
-                      "--bootstrap-servers", kafka_bootstrap)
-        )
-    )  # fmt: skip
-    assert f"{engine} strategies result matches the pandas oracle over all 240 records" in output
-    assert f"{engine} join result matches the pandas oracle" in output

@@ -10,7 +10,7 @@ parser would move), plus borderline records that must pass:
 - bike-rentals: counts and an optional text field;
 - windowed-messages: an event time in seconds behind a watermark, where a valid but old time is late,
   not malformed: routed by Flink's parse step or dropped by Spark's window, and left out of the oracle's
-  input either way (as streamlab.runner.oracle_answer does);
+  input either way (as streamlab.run.verdict.oracle_answer does);
 - patient-events: a replayed CSV row, whose action must not be empty or spaces;
 - strategy-join: the join job's two inputs, D_input through the parse step the strategies stage runs on
   A..D_input, and C_output through its own; each case meets one valid partner in the other topic, so
@@ -36,12 +36,15 @@ import pandas as pd
 import pytest
 
 from producers import spoilers
-from streamlab import kafka_admin, oracles, producing, results, runner, workloads
+from streamlab import compare, kafka_admin, producing, results, workloads
+from streamlab.oracles import behavior_stats
+from streamlab.run import verdict
 from streamlab.settings import INPUT, Settings
 from tests.integration.commands import one_line, read_letters, same_rejects, streamlab, succeeded
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
+ENGINES = ("flink", "spark")
 GOOD_COPIES = 5  # a few plain valid events among the cases, so the count has more than borderline rows
 Event = dict[str, object]
 
@@ -103,7 +106,7 @@ class Subject:
     # cases whose time is valid but behind the watermark: Flink's parse step may route them as 'late: ...'
     # (whether it does depends on when its periodic watermark came), Spark's window drops them, counted
     # in the run's accounting line; either way they are left out of the oracle's input, as
-    # streamlab.runner.oracle_answer and oracle_check do
+    # streamlab.run.verdict.oracle_answer and judge do
     may_be_late: tuple[str, ...] = ()
     # a join: each case of one input gets one valid partner in the other input (its identity, the time of
     # the valid event), so every case that passes makes exactly one pair, which shows its values
@@ -212,7 +215,6 @@ SUBJECTS = {
         partners=True,
     ),
 }  # fmt: skip
-LETTERS: dict[tuple[str, str], pd.DataFrame] = {}  # each run's dead letters, for the engine-to-engine check
 Position = tuple[str, int]  # (topic, offset): one partition per topic
 
 
@@ -272,10 +274,12 @@ class Ran:
     table: pd.DataFrame
     letters: pd.DataFrame
     dropped: int  # late records the engine dropped without a trace, by its accounting line (Spark)
+    seconds: float  # the bounded run, process start to end
 
 
 def run(engine: str, sent: Sent, output_dir: Path) -> Ran:
     """`streamlab run ENGINE WORKLOAD --bounded` into this run's own topics (or folder)."""
+    started = time.monotonic()
     subject, settings, job = sent.subject, sent.settings, sent.job
     writes_to = (job.rejects,) if subject.files else (job.rejects, *job.result.roles)
     own = {role: f"{settings.topic(role)}_{engine}" for role in writes_to}
@@ -298,26 +302,31 @@ def run(engine: str, sent: Sent, output_dir: Path) -> Ran:
         table = results.read_result(job.result, Settings(subject.workload, bootstrap_servers=settings.bootstrap_servers,
                                                          topics=topics))  # fmt: skip
     letters = read_letters(settings.bootstrap_servers, own[job.rejects])
-    return Ran(table, letters, int(dropped.group(1).replace(",", "")) if dropped else 0)
+    dropped_count = int(dropped.group(1).replace(",", "")) if dropped else 0
+    return Ran(table, letters, dropped_count, time.monotonic() - started)
 
 
 def late_ones(letters: pd.DataFrame, sent: Sent, engine: str) -> pd.DataFrame:
     """The dead letters the watermark sent (reason 'late: ...'), each of a case that may be late."""
-    late = letters[letters["reason"].str.startswith(runner.LATE)] if not letters.empty else letters
+    late = letters[letters["reason"].str.startswith(verdict.LATE)] if not letters.empty else letters
     cases = set(named(late, sent.labels)["case"]) if not late.empty else set()
     assert cases <= set(sent.subject.may_be_late), f"{engine} called late what is not: {cases}"
     return late
 
 
-@pytest.mark.parametrize("engine", ["flink", "spark"])
-def test_every_record_judged_as_pandas_judges_it(engine: str, sent: Sent, tmp_path: Path) -> None:
-    started = time.monotonic()
+@pytest.fixture(scope="module")
+def runs(sent: Sent, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Ran]:
+    """Each engine's bounded run over the subject's cases, once: both tests below read them."""
+    return {engine: run(engine, sent, tmp_path_factory.mktemp(f"output-{engine}")) for engine in ENGINES}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_record_judged_as_pandas_judges_it(engine: str, sent: Sent, runs: dict[str, Ran]) -> None:
     subject, job = sent.subject, sent.job
-    ran = run(engine, sent, tmp_path)
+    ran = runs[engine]
     table, late = ran.table, late_ones(ran.letters, sent, engine)
     letters = ran.letters.drop(index=late.index)
-    LETTERS[subject.workload, engine] = letters
-    # what the watermark called late is left out of the oracle's input, as runner.oracle_answer does
+    # what the watermark called late is left out of the oracle's input, as verdict.oracle_answer does
     left_out = set(zip(late.get("source_topic", []), late.get("source_offset", []), strict=True))
     if ran.dropped:  # Spark says how many, not which: they must be the cases that may be late
         maybe = {position for position, label in sent.labels.items() if label in subject.may_be_late} - left_out
@@ -332,22 +341,21 @@ def test_every_record_judged_as_pandas_judges_it(engine: str, sent: Sent, tmp_pa
         differing = both[both[f"reason_{engine}"] != both["reason_pandas"]]
         pytest.fail(f"{engine} and pandas judge {len(differing)} record(s) differently:\n{differing.to_string()}")
     spec = job.result
-    diff = oracles.differences(table, expected, list(spec.key_columns), list(spec.value_columns))
+    diff = compare.differences(table, expected, list(spec.key_columns), list(spec.value_columns))
     assert diff.empty, f"{engine} result differs from pandas:\n{diff.to_string()}"
     if not spec.not_one_to_one:
         assert spec.counted(table) + len(letters) + len(late) + ran.dropped == sent.size
     print(f"\n{subject.workload} on {engine}: {sent.size} records, {len(letters)} rejected, "
-          f"{len(late)} routed and {ran.dropped} dropped as late, "
-          f"{time.monotonic() - started:.0f} s")  # fmt: skip
+          f"{len(late)} routed and {ran.dropped} dropped as late, {ran.seconds:.0f} s")  # fmt: skip
 
 
-def test_both_engines_write_the_same_dead_letters(sent: Sent) -> None:
+def test_both_engines_write_the_same_dead_letters(sent: Sent, runs: dict[str, Ran]) -> None:
     """Down to the raw text; a record Flink's watermark called late is not among them (Spark cannot)."""
-    workload = sent.subject.workload
-    if not {(workload, "flink"), (workload, "spark")} <= set(LETTERS):
-        pytest.skip("needs both engines' runs above")
     columns = ["source_topic", "source_offset", "reason", "raw_value"]
-    flink, spark = (named(LETTERS[workload, engine], sent.labels) for engine in ("flink", "spark"))
+    flink, spark = (
+        named(runs[engine].letters.drop(index=late_ones(runs[engine].letters, sent, engine).index), sent.labels)
+        for engine in ENGINES
+    )
     if not flink[columns].equals(spark[columns]):
         both = flink.merge(spark, on="case", how="outer", suffixes=("_flink", "_spark"))
         differing = both[
@@ -367,7 +375,7 @@ def test_the_seeds_lenient_reader_counts_some_and_drops_others_without_a_trace(s
         succeeded(streamlab("seed-json", "--input-topic", settings.input_topic,
                             "--bootstrap-servers", settings.bootstrap_servers))
     )  # fmt: skip
-    counted, rejects = oracles.behavior_stats(sent.records[INPUT])
+    counted, rejects = behavior_stats.counts(sent.records[INPUT])
     ours = f"this lab counted {int(counted['behavior_count'].sum())} and dead-lettered {len(rejects)}"
     assert ours in shown
     words = shown.split("in short: the seed's reader counted ")[1].split()

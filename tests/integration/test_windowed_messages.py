@@ -1,72 +1,28 @@
-"""windowed-messages on both engines against a real broker, checked by pandas over exactly what was produced.
+"""windowed-messages live, on both engines (the slow tier; the fast tier's bounded run holds every window
+to pandas: tests/integration/test_end_to_end.py).
 
-Bounded: 1,200 seeded messages over 20 minutes of event time, out of order by up to 50 seconds
-(within the 1-minute watermark) and about 2% malformed, produced before the job starts. Each engine
-must write every window exactly as pandas counts it: none of the out-of-order messages may be lost,
-and the last windows must be there although no later event pushes the watermark past them.
-
-Live (the demo): messages with 10% late ones arrive while the job runs. What is late depends on
-how far each engine's watermark had moved, so the test asserts each engine's documented behaviour:
-Flink routes late messages to the dead letters (left out of the oracle's input), Spark drops them
-and reports how many, and every window is short by exactly those.
+The demo with 10% late messages, arriving while the job runs: each is stamped 3-4 minutes behind the
+messages sent just before it, after a warm-up, so once an engine has read those its watermark (1 minute
+behind the newest event) has passed the late message's window. Flink routes late messages to the dead
+letters (left out of the oracle's input); Spark drops them and reports how many, and every window is
+short by exactly those. Exactly how many are late depends on how far each watermark had moved when
+they arrived; that some are, the test insists on.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import uuid
-from datetime import datetime
+import re
 
 import pytest
 
 from spark_jobs.windowed_output_modes import MODES, describe
-from streamlab import engines, kafka_admin, oracles, results, runner, workloads
+from streamlab import engines, workloads
 from streamlab.settings import Settings
-from tests.integration.commands import (
-    one_line,
-    read_letters,
-    run_bounded_into_own_topics,
-    same_rejects,
-    streamlab,
-    succeeded,
-)
+from tests.integration.commands import one_line, streamlab, succeeded
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WORKLOAD = workloads.get("windowed-messages")
-JOB = WORKLOAD.job()
-OPTIONS = {"count": 1200, "rate": 0.0, "seed": 11, "span_minutes": 20.0, "max_disorder": 50, "late_fraction": 0.0,
-           "bad_every": 53, "start": datetime(2025, 4, 21, 23, 50, 0)}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def prefix(kafka_bootstrap: str) -> str:
-    prefix = f"wm_{uuid.uuid4().hex[:8]}_"
-    settings = Settings(WORKLOAD.name, bootstrap_servers=kafka_bootstrap, topics=WORKLOAD.topic_names(prefix))
-    runner.produce(settings, WORKLOAD, argparse.Namespace(**OPTIONS), show_progress=False)
-    return prefix
-
-
-@pytest.mark.parametrize("engine", ["flink", "spark"])
-def test_bounded_run_writes_every_window_exactly(engine: str, kafka_bootstrap: str, prefix: str) -> None:
-    topics = run_bounded_into_own_topics(engine, "windowed-messages", prefix, kafka_bootstrap)
-
-    records = kafka_admin.read_topic(kafka_bootstrap, f"{prefix}test-topic")
-    expected, expected_rejects = oracles.message_windows(records)
-    assert len(expected) == 21 and expected["window_start"].iloc[-1] == "2025-04-22 00:09:00"  # past midnight
-    settings = Settings(WORKLOAD.name, bootstrap_servers=kafka_bootstrap, topics=topics)
-    table = results.read_result(JOB.result, settings)
-    diff = oracles.differences(table, expected, list(JOB.result.key_columns), ["message_count"])
-    assert diff.empty, f"{engine} differs from pandas:\n{diff.to_string()}"
-
-    letters = read_letters(kafka_bootstrap, topics["dead_letters"])
-    assert same_rejects(letters, expected_rejects)
-    assert not letters["reason"].str.startswith("late").any()  # out of order, but never behind the watermark
-    # the key Flink's upsert-kafka writes, byte for byte
-    for key, value in kafka_admin.latest_per_key(kafka_admin.read_topic(kafka_bootstrap, topics["output"])).items():
-        window = json.loads(value)
-        assert key == json.dumps({k: window[k] for k in ("window_start", "window_end")}, separators=(",", ":")).encode()
 
 
 @pytest.mark.parametrize("engine", ["flink", "spark"])
@@ -90,12 +46,13 @@ def test_live_late_messages_are_routed_by_flink_or_dropped_by_spark(engine: str,
     )
     assert "[all accounted for]" in output
     assert f"{engine} result matches the pandas oracle" in output
-    # how many were late depends on how far the watermark had moved when they arrived (a busy machine
-    # reads in larger steps), so the test does not insist on any; when there are some, each engine
-    # must have treated them its way, and the check above has held that to the oracle
-    if engine == "flink":
-        assert "dropped" not in output  # Flink routes late messages, it never drops them
-    elif "dropped as late by spark" in output:
+    if engine == "flink":  # Flink routes late messages, it never drops them
+        routed = re.search(r"\(([0-9,]+) late record\(s\) routed to the dead letters and left out\)", output)
+        assert routed and int(routed[1].replace(",", "")) > 0, output[-2000:]
+        assert "dropped" not in output
+    else:
+        dropped = re.search(r"dropped as late by spark ([0-9,]+)", output)
+        assert dropped and int(dropped[1].replace(",", "")) > 0, output[-2000:]
         assert "late record(s) spark dropped" in output and "all closed by its final watermark" in output
 
 

@@ -1,0 +1,205 @@
+"""`streamlab produce | run | demo | results`: a workload's input, its jobs on one engine, and what they wrote."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+
+from streamlab import display, ownership, results, workloads
+from streamlab.cli.common import bootstrap_or_embedded, reading_settings, settings_from
+from streamlab.cli.flags import bootstrap_flag, engine_flags, file_flags, job_arg, topic_flags, workload_arg
+from streamlab.cliargs import path, positive_int
+from streamlab.errors import LabError
+from streamlab.paths import RUN_DIR
+from streamlab.run import lifecycle, live, verdict
+from streamlab.run.lifecycle import Stage
+from streamlab.settings import ENGINES, START_POSITIONS, Settings
+from streamlab.workloads import Workload, input_topics
+
+DEMO_CATCH_UP_S = 180
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    _produce_parser(commands)
+    run = commands.add_parser("run", help="run a workload's job on one engine")
+    run.add_argument("engine", choices=ENGINES)
+    workload_arg(run)
+    job_arg(run)
+    run.add_argument("--bounded", action="store_true", help="read up to the end offsets present at start, then stop")
+    run.add_argument(
+        "--from", dest="start_from", choices=START_POSITIONS, default="earliest",
+        help="where to start reading when there is no checkpoint (default earliest)",
+    )  # fmt: skip
+    run.add_argument("--checkpoint-dir", type=path, help="default: .run/checkpoints/ENGINE/WORKLOAD")
+    engine_flags(run)
+    run.add_argument(
+        "--trigger", default="", metavar="KIND=DURATION",
+        help="Spark only: processingTime=500ms, or realTime='10 seconds' (stateless queries); default: back to back",
+    )  # fmt: skip
+    topic_flags(run)
+    file_flags(run)
+    bootstrap_flag(run)
+
+    demo = commands.add_parser(
+        "demo",
+        help="cluster + topics + producer + job + live table, in one go",
+        description="Extra flags go to the workload's producer (see `streamlab produce WORKLOAD --help`).",
+    )
+    demo.add_argument("engine", choices=ENGINES)
+    workload_arg(demo)
+    demo.add_argument("--parallelism", type=positive_int, default=1)
+    topic_flags(demo)
+    bootstrap_flag(demo)
+
+    results_cmd = commands.add_parser("results", help="print the result table of a workload's job")
+    workload_arg(results_cmd)
+    job_arg(results_cmd)
+    results_cmd.add_argument("--engine", choices=ENGINES, help="whose files to read (default: the newest)")
+    topic_flags(results_cmd)
+    file_flags(results_cmd)
+    bootstrap_flag(results_cmd)
+    results_cmd.add_argument("--plot", type=path, metavar="FILE.png", help="also draw the result as a picture")
+    results_cmd.add_argument("--limit", type=positive_int, default=live.RESULT_ROWS, help="rows to print (default 20)")
+
+
+def _produce_parser(commands: argparse._SubParsersAction) -> None:
+    """`produce WORKLOAD [its own flags]`: each producer declares its flags (see producers/)."""
+    produce = commands.add_parser("produce", help="generate a workload's input (Kafka records or a file)")
+    per_workload = produce.add_subparsers(dest="workload", required=True, metavar="WORKLOAD")
+    for workload in workloads.WORKLOADS.values():
+        sub = per_workload.add_parser(workload.name, help=workload.summary)
+        workload.producer().add_arguments(sub)
+        if workload.topics:
+            topic_flags(sub)
+            bootstrap_flag(sub)
+
+
+def cmd_produce(args: argparse.Namespace) -> None:
+    workload = workloads.get(args.workload)
+    display.console.print(lifecycle.produce(settings_from(args, workload), workload, args))
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    workload = workloads.get(args.workload)
+    settings = settings_from(args, workload)
+    stages = lifecycle.stages_of(settings, workload.stages(args.job))
+    if settings.bounded or stages[0].job.batch:
+        run_to_the_end(workload, stages)
+        for stage in stages:
+            live.show_results(stage.settings, workload, stage.job, running=stage.running)
+    else:
+        follow_live(workload, stages)
+
+
+def run_to_the_end(workload: Workload, stages: list[Stage]) -> None:
+    """Each stage reads its input to the end and stops before the next one starts. A bounded run starts
+    over, dead letters included (lifecycle.clear_outputs): nothing to subtract."""
+    started = time.monotonic()
+    for stage in stages:
+        settings, job = stage.settings, stage.job
+        stage_started = time.monotonic()
+        stage.running = lifecycle.start_job(settings, workload, job, fresh=True)
+        try:
+            what = settings.input_path if job.batch else " + ".join(input_topics(job, settings))
+            with display.console.status(f"{settings.engine} {job.name} is reading {what} to its end ..."):
+                stage.running.wait()
+        finally:
+            stage.running.stop()
+        done = f"{settings.engine} finished" + (f" {job.name}" if len(stages) > 1 else "")
+        display.console.print(live.describe_run(time.monotonic() - stage_started, done))
+    if len(stages) > 1:
+        display.console.print(live.describe_run(time.monotonic() - started, "all stages finished"))
+
+
+def follow_live(workload: Workload, stages: list[Stage]) -> None:
+    """Start every stage (each once the one before it has caught up) and follow the last one's result."""
+    last = stages[-1]
+    rejects_before = lifecycle.rejects_baseline(last.settings, last.job)
+    running = lifecycle.start_stages(workload, stages)
+    try:
+        display.console.print("following the output; Ctrl-C stops the job" + ("s" if len(stages) > 1 else ""))
+        live.follow(last.settings, workload, last.job, running, rejects_before=rejects_before)
+    finally:
+        running.stop()
+
+
+def cmd_results(args: argparse.Namespace) -> None:
+    workload = workloads.get(args.workload)
+    job = workload.job(args.job)
+    if args.plot and not workload.plot:
+        plottable = ", ".join(w.name for w in workloads.WORKLOADS.values() if w.plot)
+        raise LabError(f"{workload.name} has no plot; --plot works for: {plottable}")
+    settings = reading_settings(args, workload, job)
+    live.show_results(settings, workload, job, args.limit)
+    if args.plot:
+        from streamlab import plots
+
+        getattr(plots, workload.plot)(results.read_result(job.result, settings), args.plot)
+        display.console.print(f"wrote {args.plot}")
+
+
+def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> None:
+    """The workload's producer and its job(s) on one engine, followed live, then the result against pandas.
+    A demo starts over: its topics and checkpoints too (all of them the lab's: streamlab.ownership), or a
+    second demo would count the first one's events again."""
+    workload = workloads.get(args.workload)
+    options = workload.producer_options(producer_argv)
+    settings = settings_from(args, workload).with_(checkpoint_dir=RUN_DIR / "demo" / args.engine / workload.name)
+    if workload.batch:  # a file producer's --output is the file its job reads
+        settings = settings.with_(input_path=options.output)
+        stages = lifecycle.stages_of(settings, workload.stages())
+        display.console.print(lifecycle.produce(settings, workload, options))
+        run_to_the_end(workload, stages)
+    else:
+        settings = settings.with_(bootstrap_servers=bootstrap_or_embedded(args))
+        stages = lifecycle.stages_of(settings, workload.stages())
+        _demo_live(settings, workload, stages, options, producer_argv)
+    for stage in stages:
+        whose = settings.engine + (f" {stage.job.name}" if len(stages) > 1 else "")
+        _demo_verdict(stage, workload, whose)
+
+
+def _demo_live(
+    settings: Settings,
+    workload: Workload,
+    stages: list[Stage],
+    options: argparse.Namespace,
+    producer_argv: Sequence[str],
+) -> None:
+    deleted = ownership.clear(settings.bootstrap_servers, list(settings.topics.values()))
+    if deleted:
+        display.console.print(f"deleted the topics of the last demo: {', '.join(deleted)}")
+    running = lifecycle.start_stages(workload, stages, fresh=True)
+    yours = f", then yours: {' '.join(producer_argv)}" if producer_argv else ""
+    display.console.print(f"producing with the demo's {' '.join(workload.demo_args)}{yours}; Ctrl-C stops the demo")
+    producer = lifecycle.produce_in_background(settings, workload, options)
+    try:
+        live.follow(
+            stages[-1].settings, workload, stages[-1].job, running, producer=producer,
+            # done when everything is in the result, or (event-time windows still open) when the job has read it all
+            until=lambda progress: producer.done and (progress.accounted or running.caught_up()),
+            timeout_s=DEMO_CATCH_UP_S,
+        )  # fmt: skip
+        with display.console.status(f"draining the {settings.engine} job: the last open windows are written ..."):
+            running.drain()
+    finally:
+        producer.stop.set()
+        running.stop()
+
+
+def _demo_verdict(stage: Stage, workload: Workload, whose: str) -> None:
+    """The result table and how it compares with pandas (a demo starts over: every reject is this run's)."""
+    settings, job, running = stage.settings, stage.job, stage.running
+    assert running is not None
+    display.console.print()
+    table, progress = live.show_results(settings, workload, job, limit=10, running=running)
+    drops = verdict.silent_drop_figures(running, progress.dropped)
+    judged = verdict.judge(settings, job, table, drops=drops)
+    source = (
+        results.display_path(settings.required_input_path()) if job.batch else " + ".join(input_topics(job, settings))
+    )
+    display.console.print(
+        f"{whose} result {verdict.verdict_words(judged, settings.engine)} over all "
+        f"{progress.input_records:,} records of {source}" + ("  [all accounted for]" if progress.accounted else "")
+    )
