@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report import grouped, load, median
+from benchmarks.grouping import grouped, load, median
 
 
 def rows(baseline: dict, candidate: dict) -> list[dict[str, str]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 from rich.table import Table
 
-from benchmarks import runs
+from benchmarks import ceiling, runs
 from benchmarks.profiles import (
     CHECKPOINT_INTERVAL,
     DEFAULTS,
@@ -56,11 +56,9 @@ def _all_steps(profile: Profile) -> list[Step]:
     steps = []
     for rep in range(1, profile.repetitions + 1):
         steps.append(
-            Step("ceiling", f"ceiling: Kafka perf tools (rep {rep})", partial(runs.ceiling_kafka, repetition=rep), 10)
+            Step("ceiling", f"ceiling: Kafka perf tools (rep {rep})", partial(ceiling.kafka_tools, repetition=rep), 10)
         )
-        steps.append(
-            Step("ceiling", f"ceiling: JVM relay (rep {rep})", partial(runs.ceiling_relay, repetition=rep), 10)
-        )
+        steps.append(Step("ceiling", f"ceiling: JVM relay (rep {rep})", partial(ceiling.jvm_relay, repetition=rep), 10))
     drain_s = ENGINE_START_S + profile.drain_events / 40_000
     for workload in profile.workloads:
         for label in DEFAULTS:

@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
 
+from benchmarks.grouping import median  # noqa: E402
 from benchmarks.profiles import DEFAULTS  # noqa: E402
 
 PERCENTILES = ("p50", "p99", "p999")
@@ -63,8 +64,6 @@ def percentiles(results: dict, groups: dict) -> plt.Figure | None:
 
 
 def _percentile_bars(axis: plt.Axes, groups: dict, here: list[tuple]) -> None:
-    from benchmarks.report import median
-
     if not here:
         axis.set_visible(False)
         return
@@ -98,8 +97,6 @@ def over_time(results: dict, groups: dict) -> plt.Figure | None:
 
 
 def throughput_latency(results: dict, groups: dict) -> plt.Figure | None:
-    from benchmarks.report import median
-
     keys = _latency_keys(groups)
     if not keys:
         return None

@@ -1,7 +1,7 @@
 """behavior-stats, the seed's reader on Flink: 'format' = 'json' with 'json.ignore-parse-errors' = 'true'.
 
 Not a job of the lab's: a measurement. `streamlab seed-json` runs it over a topic and prints what it
-let through next to what the lab's parse step counts and dead-letters (see streamlab/cli.py).
+let through next to what the lab's parse step counts and dead-letters (see streamlab/cli/info.py).
 """
 
 from __future__ import annotations

@@ -40,8 +40,10 @@ def read_lines(spark: SparkSession, settings: Settings) -> DataFrame:
 
 def write_csv(frame: DataFrame, path: str) -> None:
     """RFC 4180, as Flink writes it: a quote inside a quoted field is doubled (Spark's default escape
-    is a backslash), and spaces at either end of a value are kept (Spark trims them by default)."""
-    writer = frame.write.mode("overwrite").option("quote", '"').option("escape", '"')
+    is a backslash), and spaces at either end of a value are kept (Spark trims them by default).
+    Appended into the folder `run` has just emptied and marked as the lab's (streamlab.ownership): an
+    overwrite would delete the folder, its mark with it, and the next run would find it foreign."""
+    writer = frame.write.mode("append").option("quote", '"').option("escape", '"')
     writer.option("ignoreLeadingWhiteSpace", False).option("ignoreTrailingWhiteSpace", False).csv(path)
 
 

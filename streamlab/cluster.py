@@ -394,7 +394,7 @@ def down(layout: ClusterLayout = ClusterLayout(), wipe: bool = False, progress: 
     """Stop the nodes `up` started (SIGTERM, then SIGKILL after a grace period); returns how many."""
     stopped = _stop_nodes(layout, [node.node_id for node in nodes(layout)])
     if wipe:
-        ownership.remove_folder(layout.home)
+        ownership.remove_folder(layout.home, state=True)
     progress(
         f"stopped {stopped} Kafka broker(s)" + (" and removed their data" if wipe else "")
         if stopped or wipe

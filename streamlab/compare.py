@@ -1,7 +1,9 @@
 """The one comparison of an engine's result with its pandas oracle, in one vocabulary.
 
-`run`, `demo`, `check`, `chaos` and `bench` all judge a result here. Rows are matched on the result's key
-columns (ResultSpec.key_columns) and compared on its value columns, floats within rel_tolerance:
+`demo`, `check` (both engines, or `--existing`: a result a `run` wrote), `chaos` and `bench` all judge a
+result here (`run` itself prints the accounting line only: input = counted + rejected). Rows are matched
+on the result's key columns (ResultSpec.key_columns) and compared on its value columns, floats within
+rel_tolerance:
 
 - correct:    a key both have, written once, with the oracle's values
 - missing:    a key of the oracle the result lacks, or a row counting fewer records than the oracle's
@@ -63,7 +65,9 @@ def compare_rows(result: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec)
     unique = view.drop_duplicates()
     duplicated = len(view) - len(unique)
     if unique.empty or expected.empty:  # nothing to merge on (and key dtypes may not match an empty frame)
-        shown = differences(view, expected, keys, values, spec.rel_tolerance) if len(view) or len(expected) else None
+        shown = (
+            differences(unique, expected, keys, values, spec.rel_tolerance) if len(unique) or len(expected) else None
+        )
         return Rows(len(expected), 0, len(expected), len(unique), 0, duplicated, _frame(shown))
     merged, same = paired_rows(unique, expected, keys, values, spec.rel_tolerance)
     both = merged["_merge"] == "both"
@@ -76,7 +80,8 @@ def compare_rows(result: pd.DataFrame, expected: pd.DataFrame, spec: ResultSpec)
         extra=int((single & (merged["_merge"] == "left_only")).sum()),
         wrong=int((single & both & ~same & ~lower).sum()) + len(merged.loc[~single, keys].drop_duplicates()),
         duplicated=duplicated,
-        differences=differences(view, expected, keys, values, spec.rel_tolerance),
+        # exact copies are `duplicated`, not differences: shown are the rows missing, extra or wrong
+        differences=differences(unique, expected, keys, values, spec.rel_tolerance),
     )
 
 

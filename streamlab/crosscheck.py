@@ -183,7 +183,7 @@ class EngineCheck:
 
 def summary_line(check: EngineCheck, job: Job) -> str:
     rows, letters = check.verdict.rows, check.verdict.dead_letters
-    rejected = "malformed lines" if job.batch else "dead letters"
+    rejected = "lines set aside" if job.batch else "dead letters"
     late = f" (+{letters.late:,} late, left out of its oracle)" if letters.late else ""
     verdict = "[green]agrees with pandas[/]" if check.passed else "[red]differs from pandas[/]"
     return (

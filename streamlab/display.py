@@ -23,32 +23,47 @@ def table(
     columns: Sequence[str] | None = None,
     wrap: Sequence[str] = (),
 ) -> Table:
-    """rows as a table; `wrap` names the columns of long text that may wrap (the others never do: a figure or
-    a name is never cut)."""
+    """rows as a table, each column's numbers in one format; `wrap` names the columns of long text that
+    may wrap. No other column is ever cut: each is at least as wide as its widest cell."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     shown = list(columns) if columns else list(frame.columns)
     rendered = Table(title=title or None, caption=caption or None, caption_justify="left")
+    cells = {name: [cell(value, number_format(frame[name])) for value in frame[name]] if name in frame
+             else [""] * len(frame) for name in shown}  # fmt: skip
     for name in shown:
         numeric = name in frame and pd.api.types.is_numeric_dtype(frame[name])
-        wraps = name in wrap
-        rendered.add_column(
-            name, justify="right" if numeric else "left", no_wrap=not wraps, overflow="fold" if wraps else "ellipsis"
-        )
-    for record in frame.to_dict("records"):
-        rendered.add_row(*(_cell(record.get(name)) for name in shown))
+        if name in wrap:
+            rendered.add_column(name, justify="right" if numeric else "left", overflow="fold")
+        else:
+            widest = max((len(text) for text in cells[name]), default=0)
+            rendered.add_column(name, justify="right" if numeric else "left", no_wrap=True,
+                                min_width=max(widest, len(str(name))))  # fmt: skip
+    for index in range(len(frame)):
+        rendered.add_row(*(cells[name][index] for name in shown))
     if not shown:
         rendered.add_column("(no rows yet)")
     return rendered
 
 
-def _cell(value: Any) -> str:
+def number_format(column: pd.Series) -> str:
+    """One format for a column's numbers: whole numbers with thousands separators; else two decimals, or
+    four significant digits where every value is below 1 (the engines' last digits: see `check`)."""
+    if not pd.api.types.is_float_dtype(column):
+        return ",d" if pd.api.types.is_integer_dtype(column) else ""
+    values = column.dropna()
+    if values.empty or bool((values == values.round()).all()):
+        return ",.0f"
+    return ",.2f" if float(values.abs().max()) >= 1 else ".4g"
+
+
+def cell(value: Any, fmt: str = "") -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"  # engines' last digits: see `check`
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if fmt:
+        return format(value, fmt)
+    return f"{value:,}" if isinstance(value, int) or float(value).is_integer() else f"{value:,.2f}"
 
 
 def show(

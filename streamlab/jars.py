@@ -17,10 +17,6 @@ MODULES = ("kafka", "flink", "spark")
 CHECKSUM_FILE = JARS_DIR / "SHA256SUMS"
 
 
-def lib_dir(module: str) -> Path:
-    return JARS_DIR / module / "lib"
-
-
 def pinned_checksums(checksum_file: Path = CHECKSUM_FILE) -> dict[str, str]:
     """{"kafka/lib/kafka_2.13-4.2.0.jar": "<sha256>", ...} as recorded in SHA256SUMS."""
     pins: dict[str, str] = {}

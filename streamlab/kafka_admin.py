@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,22 +97,26 @@ def broker_ids(bootstrap_servers: str) -> list[int]:
 
 
 def ensure_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> list[str]:
-    """Create the topics that are missing; returns the names created. Replication follows the cluster size."""
+    """Create the topics that are missing; returns the names this call created (one request per topic: a
+    topic someone else creates meanwhile is theirs, not counted). Replication follows the cluster size."""
     with admin_client(bootstrap_servers) as admin:
         existing = set(admin.list_topics())
         wanted = [spec for spec in specs if spec.name not in existing]
         if not wanted:
             return []
         replication = min(3, len(admin.describe_cluster()["brokers"]))
-        new_topics = [
-            NewTopic(spec.name, spec.partitions, replication, topic_configs=spec.configs()) for spec in wanted
-        ]
-        with suppress(TopicAlreadyExistsError):  # created by someone else since we listed: fine
-            admin.create_topics(new_topics, timeout_ms=CLIENT_TIMEOUT_MS)
+        created = []
+        for spec in wanted:
+            try:
+                new = NewTopic(spec.name, spec.partitions, replication, topic_configs=spec.configs())
+                admin.create_topics([new], timeout_ms=CLIENT_TIMEOUT_MS)
+            except TopicAlreadyExistsError:  # created by someone else since we listed: theirs
+                continue
+            created.append(spec.name)
         names = [spec.name for spec in wanted]
         # "created" is not "usable": wait until every partition has a leader
         wait_until(lambda: _have_leaders(admin, names), 30, f"leaders for {', '.join(names)}")
-        return names
+        return created
 
 
 def delete_topics(bootstrap_servers: str, names: list[str]) -> list[str]:

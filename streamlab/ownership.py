@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -41,10 +42,13 @@ class NotOurs(LabError):
 
 
 def make_folder(folder: Path) -> Path:
-    """The folder, created if missing; marked as the lab's when the lab creates it or finds it empty."""
-    created = not folder.exists()
+    """The folder, created if missing: every folder the lab creates on the way is marked as the lab's, and so
+    is an empty one it is handed (there is nothing in it to lose; what the lab writes there is its own)."""
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
     folder.mkdir(parents=True, exist_ok=True)
-    if created or not any(folder.iterdir()):
+    for created in missing:
+        (created / MARKER).touch()
+    if not any(folder.iterdir()):
         (folder / MARKER).touch()
     return folder
 
@@ -57,29 +61,48 @@ def owns_folder(folder: Path) -> bool:
     return any((candidate / MARKER).is_file() for candidate in (resolved, *resolved.parents))
 
 
+def state_folder(folder: Path) -> bool:
+    """.run itself, the embedded cluster's data in it, or a folder that holds them: never an output to clear
+    (`cluster down --wipe` removes the cluster's data on purpose, through remove_folder(..., state=True))."""
+    resolved = folder.resolve()
+    kept = (RUN_DIR.resolve(), RUN_DIR.resolve() / "kafka")
+    return any(place.is_relative_to(resolved) for place in kept)
+
+
 def clearable_folder(folder: Path) -> bool:
-    """Missing, empty, or the lab's: clearing it destroys nothing of anyone else's."""
-    return not folder.exists() or (folder.is_dir() and not any(folder.iterdir())) or owns_folder(folder)
+    """Missing, empty, or the lab's (and not its state): clearing it destroys nothing of anyone else's."""
+    if not folder.exists():
+        return True
+    if state_folder(folder):
+        return False
+    return (folder.is_dir() and not any(folder.iterdir())) or owns_folder(folder)
 
 
-def remove_folder(folder: Path) -> None:
-    """Delete a folder of the lab's with everything in it; one that is not the lab's is refused."""
+def remove_folder(folder: Path, state: bool = False) -> None:
+    """Delete a folder of the lab's with everything in it; one that is not the lab's is refused. state=True:
+    the lab's own state may go too (the embedded cluster's data, by `cluster down --wipe`)."""
     if not folder.exists():
         return
-    if not clearable_folder(folder):
+    if not (clearable_folder(folder) or (state and owns_folder(folder))):
         raise NotOurs(_foreign_folder(folder))
     shutil.rmtree(folder)
 
 
 def _foreign_folder(folder: Path) -> str:
+    if folder.exists() and state_folder(folder):
+        return f"folder {folder} holds the lab's own state (broker data, the topic ledger): {FOLDER_FIX}"
     return f"folder {folder} holds files the lab did not write (it has no {MARKER} mark): {FOLDER_FIX}"
 
 
 # ---- topics -----------------------------------------------------------------------------------------
 
 
+LEDGER_ENV = "STREAMLAB_LEDGER"  # another ledger file (the tests keep theirs apart from the checkout's)
+
+
 def _ledger_path() -> Path:
-    return RUN_DIR / LEDGER
+    chosen = os.environ.get(LEDGER_ENV)
+    return Path(chosen) if chosen else RUN_DIR / LEDGER
 
 
 @contextlib.contextmanager
@@ -100,10 +123,18 @@ def _ledger() -> Iterator[dict[str, dict[str, str]]]:
 
 
 def remember_topics(bootstrap_servers: str, names: Sequence[str]) -> None:
-    """Called right after the lab created these topics: their ids go into the ledger."""
+    """Called right after the lab created these topics: their ids go into the ledger (once the broker asked
+    knows every one of them: a new topic's metadata reaches each broker a moment later)."""
     if not names:
         return
-    cluster_id, ids = kafka_admin.topic_ids(bootstrap_servers, names)
+    found: dict[str, tuple[str, dict[str, str]]] = {}
+
+    def known() -> bool:
+        found["ids"] = kafka_admin.topic_ids(bootstrap_servers, names)
+        return set(found["ids"][1]) == set(names)
+
+    kafka_admin.wait_until(known, 30, f"the ids of {', '.join(names)}")
+    cluster_id, ids = found["ids"]
     with _ledger() as ledger:
         ledger.setdefault(cluster_id, {}).update(ids)
 

@@ -64,11 +64,6 @@ class StreamlabProcess:
             self.process.wait(timeout=KILL_WAIT_S)
         return killed
 
-    def interrupt(self, timeout_s: float = 90) -> int:
-        """Ctrl-C, as a user stops a live run; the exit code."""
-        self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=timeout_s)
-
 
 def kill_tree(pid: int) -> int:
     """SIGKILL to a running process (the caller has not reaped it) and all its descendants, gathered

@@ -103,11 +103,12 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def output_root_for_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The tests write under pytest's tmp folders, so that is their output root (streamlab.paths):
-    for the CLI called in-process and for every `python -m streamlab` they start, which inherits it."""
+def ledger_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The topics the tests' runs create are remembered in a ledger of the session's own, not in the
+    checkout's .run/owned-topics.json (each test cluster has an id of its own: it would pile up there).
+    Set in the environment: every `python -m streamlab` a test starts inherits it."""
     patch = pytest.MonkeyPatch()
-    patch.setenv("STREAMLAB_OUTPUT_ROOT", str(tmp_path_factory.getbasetemp()))
+    patch.setenv("STREAMLAB_LEDGER", str(tmp_path_factory.getbasetemp() / "owned-topics.json"))
     yield
     patch.undo()
 

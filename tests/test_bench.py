@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import compare, harness, latency, outputs, report, runs
+from benchmarks import compare, grouping, harness, latency, outputs, report, runs
 from benchmarks.collector import EventTimes
 from benchmarks.events import Events, Expected
 from benchmarks.latency import Samples
@@ -164,9 +164,9 @@ def _results(drain_speed: float, p99: float) -> dict:
 
 def test_the_report_takes_medians_of_valid_runs_and_judges_the_targets(tmp_path: Path) -> None:
     results = _results(drain_speed=40_000, p99=80)
-    groups = report.grouped(results)
+    groups = grouping.grouped(results)
     drains = groups[("drain", "behavior-stats", "flink", "default", None)]
-    assert len(drains) == 2 and report.median(drains, "events_per_s") == 80_000  # the invalid run left out
+    assert len(drains) == 2 and grouping.median(drains, "events_per_s") == 80_000  # the invalid run left out
     lines = "\n".join(report.targets(results, groups))
     assert "Flink behavior-stats p99 <= 100 ms at 5,000/s: 80 ms, **holds**" in lines
     assert "drain >= 50% of the relay: 80 %, **holds**" in lines
@@ -189,7 +189,7 @@ def test_a_plot_without_a_valid_run_is_named_in_the_report_instead(tmp_path: Pat
 
 def test_a_missed_target_says_by_how_much() -> None:
     results = _results(drain_speed=10_000, p99=180)
-    lines = "\n".join(report.targets(results, report.grouped(results)))
+    lines = "\n".join(report.targets(results, grouping.grouped(results)))
     assert "180 ms, **missed** by 80 ms" in lines
     assert "20 %, **missed** by 30 %" in lines
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,8 +82,18 @@ def test_a_spark_checkpoint_needs_a_new_commit_of_every_query() -> None:
     assert not schedule.checkpoint_advanced([], [Checkpoint(-1, Path("stats"), "stats")])  # started, none committed
 
 
+class WatchedStats(ProduceStats):
+    """ProduceStats that says when a record is held at the limit: a readiness check, not a sleep."""
+
+    def wait_turn(self, index: int, poll_s: float = 0.02) -> float:
+        if self.limit is not None and index >= self.limit:
+            self.held.set()
+        return super().wait_turn(index, poll_s)
+
+
 def test_a_held_producer_waits_at_its_limit_until_it_is_raised() -> None:
-    stats = ProduceStats(10, limit=2)
+    stats = WatchedStats(10, limit=2)
+    stats.held = threading.Event()
     passed: list[int] = []
 
     def send() -> None:
@@ -94,8 +103,8 @@ def test_a_held_producer_waits_at_its_limit_until_it_is_raised() -> None:
 
     sender = threading.Thread(target=send)
     sender.start()
-    time.sleep(0.3)
-    assert passed == [0, 1]
+    assert stats.held.wait(timeout=5)  # record 2 is at the limit
+    assert passed == [0, 1] and sender.is_alive()
     stats.limit = None
     sender.join(timeout=5)
     assert passed == [0, 1, 2, 3]

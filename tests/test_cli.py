@@ -205,3 +205,11 @@ def test_check_without_a_broker_exits_2_naming_the_fix(capsys: pytest.CaptureFix
     assert main(["check", "behavior-stats", "--bootstrap-servers", UNREACHABLE]) == 2
     output = " ".join(capsys.readouterr().out.split())
     assert "error:" in output and "cluster up" in output
+
+
+def test_a_demo_passes_the_producers_own_flags_on_whole() -> None:
+    """The producer's --output is no abbreviation of the demo's --output-topic: it reaches the producer."""
+    from streamlab.cli import build_parser
+
+    args, extra = build_parser().parse_known_args(["demo", "flink", "sales-batch", "--output", "s.csv", "--rows", "9"])
+    assert args.output_topic is None and extra == ["--output", "s.csv", "--rows", "9"]

@@ -71,6 +71,7 @@ def test_rows_present_twice_are_duplicated_not_wrong() -> None:
     result = pd.concat([expected, expected.iloc[[0, 0, 2]]], ignore_index=True)
     rows = compare_rows(result, expected, ROWS)
     assert figures(rows) == (3, 3, 0, 0, 0, 3) and rows.agrees  # copies are for the verdict to judge
+    assert rows.differences.empty  # and not shown as differences
 
 
 def test_one_key_with_two_different_values_is_wrong_once() -> None:

@@ -96,6 +96,12 @@ def test_expected_services(services: Services) -> None:
     assert services.keys() >= EXPECTED_SERVICES
 
 
+def test_every_port_is_published_on_loopback_only(services: Services) -> None:
+    """A Docker user's stack is reachable from this machine only, as the embedded one (`127.0.0.1:HOST:CONTAINER`)."""
+    ports = [str(port) for service in services.values() for port in service.get("ports", [])]
+    assert ports and all(port.startswith("127.0.0.1:") and port.count(":") == 2 for port in ports), ports
+
+
 def test_host_ports_are_unique(services: Services) -> None:
     published = Counter(p for service in services.values() for p in host_ports(service))
     assert [p for p, n in published.items() if n > 1] == []

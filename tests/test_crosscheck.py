@@ -137,7 +137,7 @@ def test_the_summary_line_has_every_count() -> None:
     assert "spark stats: [red]differs from pandas[/]: 3 rows, 2 correct, 1 missing, 0 extra, 0 wrong" in line
     assert "dead letters 1 of the oracle's 1, 1 unexpected" in line
     batch_line = crosscheck.summary_line(checked("flink", ORACLE), workloads.get("sales-batch").job())
-    assert "agrees with pandas" in batch_line and "malformed lines 1 of the oracle's 1" in batch_line
+    assert "agrees with pandas" in batch_line and "lines set aside 1 of the oracle's 1" in batch_line
 
 
 # ---- the side-by-side table ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ class Broker:
         self.ids: dict[str, str] = {}
         self.deleted: list[str] = []
         monkeypatch.setattr(ownership, "RUN_DIR", tmp_path / "run")
+        monkeypatch.setenv(ownership.LEDGER_ENV, str(tmp_path / "run" / ownership.LEDGER))
         monkeypatch.setattr(kafka_admin, "topic_ids", self.topic_ids)
         monkeypatch.setattr(kafka_admin, "delete_topics", self.delete_topics)
         monkeypatch.setattr(kafka_admin, "ensure_topics", self.ensure_topics)
@@ -118,11 +119,25 @@ def test_a_foreign_folder_stops_a_clear_before_any_topic_goes(broker: Broker, tm
     assert "lab_out" in broker.ids
 
 
-def test_the_labs_own_state_folder_is_the_labs(broker: Broker, tmp_path: Path) -> None:
+def test_the_labs_own_state_folder_is_the_labs_but_never_cleared_whole(broker: Broker, tmp_path: Path) -> None:
     inside = tmp_path / "run" / "checkpoints" / "flink"
     inside.mkdir(parents=True)
     (inside / "chk-1").mkdir()
-    assert ownership.owns_folder(inside)
+    assert ownership.owns_folder(inside) and ownership.clearable_folder(inside)
+    (tmp_path / "run" / "kafka" / "node-1").mkdir(parents=True)
+    for state in (tmp_path / "run", tmp_path / "run" / "kafka", tmp_path):  # `--checkpoint-dir .run`, say
+        with pytest.raises(NotOurs, match="the lab's own state"):
+            ownership.clear(folders=[state])
+    assert (tmp_path / "run" / "kafka" / "node-1").is_dir()
+    ownership.remove_folder(tmp_path / "run" / "kafka", state=True)  # `cluster down --wipe`
+    assert not (tmp_path / "run" / "kafka").exists()
+
+
+def test_every_folder_the_lab_creates_on_the_way_is_marked(broker: Broker, tmp_path: Path) -> None:
+    ownership.make_folder(tmp_path / "check" / "flink" / "summary")  # `check --output-dir check` makes all three
+    (tmp_path / "check" / "flink" / "summary" / "part-0").write_text("a,1\n")
+    ownership.clear(folders=[tmp_path / "check" / "flink"])  # the next check starts over in it
+    assert not (tmp_path / "check" / "flink").exists()
 
 
 def test_any_path_is_accepted_absolute_or_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

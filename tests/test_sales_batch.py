@@ -64,6 +64,11 @@ def test_bad_every_makes_lines_the_oracle_rejects_for_each_reason(tmp_path: Path
         ("P1,books, 10.5,2,2024-01-01", "price is not a number", None),
         ("P1,books,10.5,three,2024-01-01", "quantity is not a whole number", None),
         ("P1,books,10.5,2.0,2024-01-01", "quantity is not a whole number", None),
+        # the column names: set aside as a header, not counted as malformed
+        ("product_id,category,price,quantity,transaction_date", "header line", None),
+        ('"Product ID","Category"," Price ","QUANTITY","Date"', "header line", None),
+        ("P1,books,price,2,2024-01-01", "price is not a number", None),  # one word alone is no header
+        ("P1,books,10.5,2,2024-13-45", None, "books"),  # the date is not read: not checked (docs/workloads)
     ],
 )
 def test_the_oracles_line_rules(line: str, reason: str | None, category: str | None, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from streamlab import chaos, workloads
 from streamlab.paths import REPO_ROOT
 from tests import tiers
-from tests.integration import test_chaos, test_cli_flows, test_end_to_end, test_validation
+from tests.integration import test_chaos, test_cli_flows, test_end_to_end, test_validation, test_windowed_messages
 
 
 def test_every_exemption_names_a_workload_of_the_registry_and_a_reason() -> None:
@@ -34,17 +34,21 @@ def test_the_fast_tier_runs_every_workload() -> None:
 
 
 def test_every_workload_has_a_demo_on_both_engines() -> None:
-    assert "demo" not in tiers.EXEMPT
     demos = parametrized(test_cli_flows.test_demo_accounts_for_every_record_and_matches_the_oracle)
-    assert set(demos) == {(engine, name) for name in workloads.WORKLOADS for engine in tiers.ENGINES}
+    assert set(demos) == set(tiers.pairs("demo"))
     assert all(workload.quick_args for workload in workloads.WORKLOADS.values())  # the demos' small input
+    # the one exemption: its live test is a demo on both engines
+    assert set(tiers.EXEMPT["demo"]) == {"windowed-messages"}
+    live = test_windowed_messages.test_live_late_messages_are_routed_by_flink_or_dropped_by_spark
+    assert parametrized(live) == list(tiers.ENGINES)
 
 
 def test_chaos_runs_every_workload_it_can_and_the_exemptions_are_what_it_refuses() -> None:
     refused = set(workloads.WORKLOADS) - set(chaos.supported_workloads())
     assert refused == set(tiers.EXEMPT["chaos"])
-    runs = set(parametrized(test_chaos.test_a_kill_and_a_broker_down_lose_nothing)) | {("flink", "passthrough")}
-    assert runs == set(tiers.pairs("chaos"))  # flink passthrough: its own exactly-once test
+    runs = set(parametrized(test_chaos.test_a_kill_and_a_broker_down_lose_nothing))
+    assert runs | {("flink", "passthrough")} == set(tiers.pairs("chaos")) and ("flink", "passthrough") not in runs
+    assert callable(test_chaos.test_an_exactly_once_passthrough_repeats_no_record)  # flink passthrough's own run
 
 
 def test_the_validation_matrix_has_a_subject_for_every_workload_not_exempt() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from streamlab import display
+from streamlab import display, engines
 from streamlab.cli import bench, chaos, check, cluster, info, run
 from streamlab.cli.parser import build_parser
 from streamlab.errors import LabError
@@ -52,7 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         if source not in ("py4j", "pyspark", "pyflink"):
             raise
-        display.console.print(f"[red]error:[/] the job failed: {_first_line(error)}", highlight=False, soft_wrap=True)
+        log = f" (the engine's own log: {engines.jobs.engine_log})" if engines.jobs.engine_log else ""
+        display.console.print(
+            f"[red]error:[/] the job failed: {_first_line(error)}{log}", highlight=False, soft_wrap=True
+        )
         return 1
     return 0
 

@@ -47,7 +47,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def cmd_check(args: argparse.Namespace) -> None:
     workload = workloads.get(args.workload)
-    existing = not workload.batch and (args.existing or any(getattr(args, name, None) for name in RESULT_FLAGS))
+    existing = args.existing or any(getattr(args, name, None) for name in RESULT_FLAGS)
+    if workload.batch and existing:
+        raise LabError(
+            f"{workload.name} is file-fed: its check runs both engines on a file (--input FILE, default its demo "
+            f"input); to see one engine's result, `streamlab results {workload.name} --engine ENGINE`"
+        )
+    if args.input and not workload.batch:
+        raise LabError(f"--input names the file of a file-fed workload; {workload.name} reads Kafka topics")
     if args.topic_prefix is None:  # not given: the workload's own topics to read, the check's own to run engines
         args.topic_prefix = "" if existing else crosscheck.DEFAULT_PREFIX
     if existing:
@@ -76,7 +83,8 @@ def check_existing(settings: Settings, job: Job) -> None:
             )
         hint = "; where an engine dropped late records without a trace (Spark), `run` and `demo` say how many"
         raise LabError(f"{job.name} {verdict_words(judged, settings.engine)}{hint}")
+    over = f"over {' + '.join(input_topics(job, settings))}"
     display.console.print(
-        f"{job.name}: {len(judged.table):,} rows; the result {verdict_words(judged, settings.engine)} over "
-        f"{' + '.join(input_topics(job, settings))} ({job.result.where(settings)})"
+        f"{job.name}: {len(judged.table):,} rows in {job.result.where(settings)}; the result "
+        f"{verdict_words(judged, settings.engine, over)}"
     )

@@ -45,6 +45,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "demo",
         help="cluster + topics + producer + job + live table, in one go",
         description="Extra flags go to the workload's producer (see `streamlab produce WORKLOAD --help`).",
+        allow_abbrev=False,  # the producer's --output is not an abbreviation of --output-topic
     )
     demo.add_argument("engine", choices=ENGINES)
     workload_arg(demo)
@@ -199,7 +200,6 @@ def _demo_verdict(stage: Stage, workload: Workload, whose: str) -> None:
     source = (
         results.display_path(settings.required_input_path()) if job.batch else " + ".join(input_topics(job, settings))
     )
-    display.console.print(
-        f"{whose} result {verdict.verdict_words(judged, settings.engine)} over all "
-        f"{progress.input_records:,} records of {source}" + ("  [all accounted for]" if progress.accounted else "")
-    )
+    over = f"over all {progress.input_records:,} records of {source}"
+    accounted = "  [all accounted for]" if progress.accounted else ""
+    display.console.print(f"{whose} result {verdict.verdict_words(judged, settings.engine, over)}{accounted}")

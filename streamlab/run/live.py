@@ -22,6 +22,7 @@ from streamlab.engines import ACTIVE_STATES, RunningJob
 from streamlab.errors import LabError
 from streamlab.oracles.common import first_line_numbers
 from streamlab.producing import ProduceStats
+from streamlab.results import ResultSpec
 from streamlab.run.lifecycle import count_rejects
 from streamlab.settings import Settings
 from streamlab.workloads import Job, Workload, input_size, input_topics
@@ -154,8 +155,8 @@ def render(
 ) -> Group:
     spec = job.result
     shown = results.top_rows(progress.table, spec, LIVE_ROWS)
-    order = f"top {len(shown)} by {' + '.join(spec.rank_by)}" if spec.rank_by else "by key"
-    title = f"{workload.name}/{job.name} on {settings.engine}: {spec.where(settings)} ({order})"
+    rows = which_rows(spec, shown, progress.table)
+    title = f"{workload.name}/{job.name} on {settings.engine}: {spec.where(settings)} ({rows})"
     lines = [f"job: {status}"]
     if producer:
         lines.append(f"produced {producer.sent:,}/{producer.target:,}" + (" (done)" if producer.done else ""))
@@ -164,6 +165,16 @@ def render(
         Text("  ".join(lines)),
         Text("\n".join(summary_lines(settings, job, progress))),
     )
+
+
+def which_rows(spec: ResultSpec, shown: pd.DataFrame, table: pd.DataFrame) -> str:
+    """Which rows a table shows of the result: 'all 20, by key', 'the top 15 of 20 by rent_cnt (5 more not shown)'."""
+    if spec.rank_by and len(shown) < len(table):
+        order = f"the top {len(shown):,} of {len(table):,} by {' + '.join(spec.rank_by)}"
+        return f"{order} ({len(table) - len(shown):,} more not shown)"
+    if spec.rank_by:
+        return f"all {len(table):,}, by {' + '.join(spec.rank_by)}"
+    return f"{display.first_of(len(shown), len(table))}, by key"
 
 
 def summary_lines(settings: Settings, job: Job, progress: Progress) -> list[str]:
@@ -175,7 +186,7 @@ def summary_lines(settings: Settings, job: Job, progress: Progress) -> list[str]
         missing = f"input file {settings.input_path} is not there" if job.batch else f"{source} cannot be read"
         lines.append(f"{missing}: nothing to account against")
         return lines
-    rejected = "malformed lines" if job.batch else "dead letters"
+    rejected = "lines set aside" if job.batch else "dead letters"
     if not progress.one_to_one:
         lines.append(
             f"{source}: {progress.input_records:,} records read; {rejected} {progress.rejected:,} "
@@ -237,14 +248,14 @@ def show_results(
     rejects_before: int = 0,
     running: RunningJob | None = None,
 ) -> tuple[pd.DataFrame, Progress]:
-    """Print a job's result as a table, with its accounting line and (file jobs) the malformed lines.
+    """Print a job's result as a table, with its accounting line and (file jobs) the lines set aside.
     With the job that wrote it, late rows it dropped silently are accounted for too."""
     table = results.read_result(job.result, settings)
     progress = measure(settings, job, table, rejects_before)
     if running is not None:
         progress = with_silent_drops(running, progress)
     shown = results.top_rows(table, job.result, limit)
-    order = f"the top {len(shown)} by {' + '.join(job.result.rank_by)}" if job.result.rank_by else "by key"
+    order = which_rows(job.result, shown, table)
     display.show(
         shown,
         title=f"{workload.name}/{job.name} results ({settings.engine}): {job.result.where(settings)}",

@@ -120,19 +120,21 @@ def silent_drop_figures(running: RunningJob, dropped_records: int) -> Drops | No
     return Drops(dropped_records, running.dropped_by_watermark(), running.final_watermark())
 
 
-def verdict_words(verdict: Verdict, engine: str) -> str:
-    """How an engine's result compares with pandas, in a few words (rich markup)."""
+def verdict_words(verdict: Verdict, engine: str, over: str = "") -> str:
+    """How an engine's result compares with pandas, in a few words (rich markup); `over` says over what
+    input ('over all 1,000 records of user_behaviors')."""
     letters = verdict.dead_letters
+    over = f" {over}" if over else ""
     late = f" ({letters.late:,} late record(s) routed to the dead letters and left out)" if letters.late else ""
     rejects = f"; its {letters.accounted:,} rejected record(s) are the oracle's" if letters.expected else ""
     if verdict.passed and verdict.explained_by_drops:
         drops = verdict.drops
         assert drops is not None
         return (
-            f"[green]matches[/] the pandas oracle but for the {drops.records:,} late record(s) {engine} dropped "
-            f"({len(verdict.rows.differences)} window(s) short by those, all closed by its final watermark "
+            f"[green]matches[/] the pandas oracle{over} but for the {drops.records:,} late record(s) {engine} "
+            f"dropped ({len(verdict.rows.differences)} window(s) short by those, all closed by its final watermark "
             f"{drops.watermark}; it reported {drops.rows:,} dropped row(s) after pre-aggregation){rejects}"
         )
     if verdict.passed:
-        return f"[green]matches[/] the pandas oracle{late}{rejects}"
-    return f"[red]differs from[/] the pandas oracle: {verdict.rows.words()}; {letters.words()}"
+        return f"[green]matches[/] the pandas oracle{over}{late}{rejects}"
+    return f"[red]differs from[/] the pandas oracle{over}: {verdict.rows.words()}; {letters.words()}"

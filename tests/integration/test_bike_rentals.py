@@ -102,7 +102,12 @@ def test_results_shows_the_busiest_hours_and_draws_the_plot(
                       "--topic-prefix", produced.prefix, "--bootstrap-servers", kafka_bootstrap, "--limit", "5")
         )
     )  # fmt: skip
-    assert "the top 5 by rent_cnt + return_cnt" in shown and "20250112/22 .. 20250113/01" in shown
+    assert (
+        "the top 5 of " in shown
+        and " by rent_cnt + return_cnt (" in shown
+        and "more not shown)" in shown
+        and "20250112/22 .. 20250113/01" in shown
+    )
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20_000
     # hours across midnight, out-of-order arrival: every station-hour and every rejected event as pandas has them
     settings = produced.settings(bootstrap_servers=kafka_bootstrap, output_dir=tmp_path / "out")

@@ -56,6 +56,8 @@ def test_produce_then_bounded_run_then_check_and_results(kafka_bootstrap: str, t
     assert f"input topic in_{topic_suffix}: 500 records = counted 450 + dead letters 50 [all accounted for]" in (
         one_line(ran)
     )
-    assert "stats: 20 rows; the result matches the pandas oracle" in one_line(checked)
+    assert f"stats: 20 rows in topic out_{topic_suffix}; the result matches the pandas oracle over in_" in (
+        one_line(checked)
+    )
     assert "its 50 rejected record(s) are the oracle's" in one_line(checked)
     assert "behavior_count" in shown and "electronics" in shown

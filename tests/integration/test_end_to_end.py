@@ -4,8 +4,9 @@
 (malformed records among it) into fresh topics, or a file; each engine runs the workload's job (every
 stage of a pipeline) bounded, each in a process of its own (FLINK-23020), into topics and folders of its
 own. The command judges both results against the pandas oracle and exits non-zero on a difference; this
-test then reads each engine's result and rejects back itself and holds them to the oracle again, with the
-dead letters record by record (position and reason): the command's own verdict is not taken on trust.
+test then reads each engine's result and rejects back itself and holds them to the oracle again: through
+the lab's comparison, and with pandas' own frame comparison and the dead letters record by record
+(position and reason), so that neither the command's verdict nor streamlab.compare is taken on trust.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from streamlab import crosscheck, kafka_admin, workloads
+from streamlab import crosscheck, kafka_admin, results, workloads
 from streamlab.results import UPSERT_TOPIC
 from streamlab.run.verdict import judge
 from streamlab.settings import Settings
-from tests.integration.commands import one_line, streamlab, succeeded
+from tests.integration.commands import one_line, read_letters, same_rejects, streamlab, succeeded
 from tests.tiers import ENGINES, covered
 
 pytestmark = pytest.mark.integration
@@ -46,8 +48,34 @@ def test_both_engines_match_pandas_over_the_seeded_demo_input(name: str, kafka_b
             assert verdict.rows.correct == len(verdict.expected) > 0
             if job.rejects and job is workload.job():  # the demo input holds malformed records: each one judged
                 assert verdict.dead_letters.accounted == verdict.dead_letters.expected > 0
+            assert_equal_to_pandas_by_hand(settings, job)  # the lab's comparison is not taken on trust either
             if job.result.kind == UPSERT_TOPIC:
                 assert_keys_are_json_primary_keys(settings, job)
+
+
+def assert_equal_to_pandas_by_hand(settings: Settings, job: workloads.Job) -> None:
+    """The result and the rejects against the oracle with pandas' own frame comparison, not streamlab.compare:
+    the rows sorted by key, the values equal (floats within the result's tolerance), every rejected record
+    there with the oracle's reason."""
+    if job.batch:
+        expected, rejects = job.oracle_function()(settings.required_input_path())
+    else:
+        inputs = [kafka_admin.read_topic(settings.bootstrap_servers, settings.topic(role)) for role in job.input_roles]
+        expected, rejects = job.oracle_function()(*inputs)
+    spec, columns = job.result, [*job.result.key_columns, *job.result.value_columns]
+    table = results.read_result(spec, settings)
+    ours, theirs = (
+        frame.reindex(columns=columns).sort_values(list(spec.key_columns), ignore_index=True)
+        for frame in (table, expected)
+    )
+    exact = not spec.rel_tolerance
+    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, check_exact=exact, rtol=spec.rel_tolerance or 1e-5)
+    found = results.read_result(job.rejects_spec, settings) if job.rejects_spec else pd.DataFrame()
+    if job.batch:
+        lines = [sorted(zip(frame["raw_line"], frame["reason"], strict=True)) for frame in (found, rejects)]
+        assert lines[0] == lines[1]
+    elif job.rejects:
+        assert same_rejects(read_letters(settings.bootstrap_servers, settings.topic(job.rejects)), rejects)
 
 
 def assert_keys_are_json_primary_keys(settings: Settings, job: workloads.Job) -> None:

@@ -92,22 +92,23 @@ def test_every_clearing_command_leaves_foreign_topics_and_folders_untouched(
     files = fingerprint(folder)
     input_file = tmp_path / "sales.csv"
     input_file.write_text("1,books,10.0,1,2024-01-01\n")
+    # what each names: the output topic (all a bounded run clears), the folder, or both topics (the input first)
+    named = {"run --bounded": names[1], "batch run": str(folder), "bench": str(folder)}
     for what, argv in commands(prefix, folder, input_file, kafka_bootstrap).items():
-        line = refused(streamlab(*argv, timeout_s=180), names[0] if what != "run --bounded" else names[1])
-        if what in ("batch run", "bench"):
-            assert str(folder) in line and "another" in line, f"{what}: {line}"
-        else:
-            assert "--topic-prefix" in line, f"{what}: {line}"
+        line = refused(streamlab(*argv, timeout_s=180), named.get(what, names[0]))
+        fix = "another" if what in ("batch run", "bench") else "--topic-prefix"
+        assert fix in line, f"{what}: {line}"
     assert {name: records(kafka_bootstrap, name) for name in names} == before
     assert fingerprint(folder) == files
 
 
-def test_a_folder_the_lab_made_is_the_labs_to_replace(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["flink", "spark"])
+def test_a_folder_the_lab_made_is_the_labs_to_replace(engine: str, tmp_path: Path) -> None:
     input_file = tmp_path / "sales.csv"
     input_file.write_text("1,books,10.0,1,2024-01-01\n2,toys,5.0,2,2024-01-02\n")
-    for _ in range(2):  # the second run replaces what the first wrote
+    for _ in range(2):  # the second run replaces what the first wrote (Spark's writer must keep the mark)
         result = streamlab(
-            "run", "flink", "sales-batch", "--input", str(input_file), "--output-dir", str(tmp_path / "out")
+            "run", engine, "sales-batch", "--input", str(input_file), "--output-dir", str(tmp_path / "new" / "out")
         )
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "2 records = counted 2" in " ".join(result.stdout.split())

@@ -58,10 +58,14 @@ def bounded_run(request: pytest.FixtureRequest, prefix: str, kafka_bootstrap: st
 def test_the_strategies_stage_finishes_before_the_join_and_accounts_for_every_record(
     bounded_run: tuple[str, Settings, str],
 ) -> None:
-    engine, _, shown = bounded_run
+    engine, settings, shown = bounded_run
     text = one_line(shown)
     assert text.index(f"{engine} finished strategies") < text.index(f"{engine} finished join")
-    assert "1,200 records = counted 1,178 + dead letters 22 [all accounted for]" in text
+    inputs = [kafka_admin.read_topic(settings.bootstrap_servers, settings.topic(role)) for role in STRATEGY_INPUTS]
+    expected, rejects = strategy_join.outputs(*inputs)  # pandas' count, not a figure copied from a run
+    total = OPTIONS["count"] * len(STRATEGY_INPUTS)
+    assert len(expected) + len(rejects) == total and len(rejects) > 0
+    assert f"{total:,} records = counted {len(expected):,} + dead letters {len(rejects):,} [all accounted for]" in text
 
 
 def test_every_record_gets_the_seeds_rule_in_the_output_topic_of_its_input(
@@ -83,7 +87,7 @@ def test_every_record_gets_the_seeds_rule_in_the_output_topic_of_its_input(
         assert strategies == {role[0].upper()}, f"{output} holds records of {strategies}"
         assert all(record.key == json.loads(record.value)["key"].encode() for record in written)
     letters = read_letters(settings.bootstrap_servers, settings.topic(DEAD_LETTERS))
-    assert len(expected_rejects) == 22 and same_rejects(letters, expected_rejects)  # by topic, position, reason
+    assert len(expected_rejects) > 0 and same_rejects(letters, expected_rejects)  # by topic, position, reason
     assert set(letters["source_topic"]) == {settings.topic(role) for role in STRATEGY_INPUTS}
 
 
@@ -92,7 +96,7 @@ def test_the_join_writes_every_pair_within_five_minutes_once(bounded_run: tuple[
     c_outputs = kafka_admin.read_topic(settings.bootstrap_servers, settings.topic("c_output"))
     d_inputs = kafka_admin.read_topic(settings.bootstrap_servers, settings.topic("d_input"))
     expected, expected_rejects = strategy_join.pairs(c_outputs, d_inputs)
-    assert len(expected) == 1393 and expected["c_ts"].str.startswith("2025-04-22").any()  # past midnight
+    assert len(expected) > 0 and expected["c_ts"].str.startswith("2025-04-22").any()  # past midnight
     table = results.read_result(JOIN.result, settings)
     diff = compare.differences(table, expected, ["key", "c_ts", "d_ts"], ["c_result", "d_value"])
     assert diff.empty, f"{engine} differs from pandas:\n{diff.to_string()}"

@@ -1,0 +1,78 @@
+"""What a restarted job resumes from: Flink's newest completed checkpoint, or the batches each Spark query
+committed, read from the checkpoint folder; and the line `run` prints about it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from streamlab.settings import Settings
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What a restarted job resumes from: Flink's newest completed chk-N, or the newest batch a Spark
+    query committed (one per query: each keeps its own checkpointLocation, see spark_checkpoint)."""
+
+    number: int  # Flink's checkpoint id; Spark's batch id, -1 for a query that committed none yet
+    path: Path  # Flink: the chk-N folder (execution.state-recovery.path); Spark: the query's folder
+    query: str = ""  # Spark: the streaming query it belongs to
+
+
+FLINK_CHECKPOINT = re.compile(r"chk-(\d+)")
+
+
+def latest_flink_checkpoint(folder: Path) -> Checkpoint | None:
+    """The newest completed checkpoint under folder/<job-id>/chk-N (Flink 2.x's layout), or None.
+
+    A chk-N is complete once Flink has written its _metadata, the last file of a checkpoint; a job
+    killed while checkpointing leaves one without. Each run is a new job id, so there may be several.
+    The newest is the highest N: a job restored from chk-N numbers its own checkpoints from N+1, so the
+    numbers grow along the chain of restarts, where modification times change with a copy of the folder
+    (and the clock). _metadata's modification time only breaks a tie, which only runs that did not
+    restore (started over in a folder nobody cleared) can make."""
+    completed = [
+        Checkpoint(int(match[1]), chk)
+        for chk in folder.glob("*/chk-*")
+        if (match := FLINK_CHECKPOINT.fullmatch(chk.name)) and (chk / "_metadata").is_file()
+    ]
+    return max(completed, key=lambda chk: (chk.number, (chk.path / "_metadata").stat().st_mtime), default=None)
+
+
+def spark_checkpoints(folder: Path) -> list[Checkpoint]:
+    """Each query folder (spark_checkpoint) Spark resumes from, with its newest committed batch id
+    (commits/N). A query that started but committed no batch resumes too: its checkpoint holds the
+    offsets it started from (sources/) and the batch it had planned (offsets/), so it is listed with -1."""
+    found = []
+    for query in sorted(path for path in folder.glob("*") if path.is_dir()):
+        committed = [int(log.name) for log in query.glob("commits/*") if log.name.isdigit()]
+        started = any(query.glob("offsets/*")) or any(query.glob("sources/*"))
+        if committed or started:
+            found.append(Checkpoint(max(committed, default=-1), query, query.name))
+    return found
+
+
+def resume_points(settings: Settings) -> list[Checkpoint]:
+    """What the job these settings describe resumes from when it starts; [] when it starts from --from.
+    Bounded runs and batch jobs start over: their folder is cleared first (streamlab.run.lifecycle.start_job)."""
+    folder = settings.resolved_checkpoint_dir
+    if settings.engine == "spark":
+        return spark_checkpoints(folder)
+    latest = latest_flink_checkpoint(folder) if not settings.bounded else None
+    return [latest] if latest else []
+
+
+def describe_start(settings: Settings) -> str:
+    """'resuming from checkpoint N' (Flink's chk-N, Spark's newest committed batch of each query), or
+    'no checkpoint: starting from earliest|latest' (--from)."""
+    points = resume_points(settings)
+    if not points:
+        return f"no checkpoint: starting from {settings.start_from}"
+    if settings.engine == "flink":
+        return f"resuming from checkpoint {points[0].number} ({points[0].path})"
+    batches = ", ".join(
+        f"{point.number} ({point.query})" if point.number >= 0 else f"- ({point.query}: no batch committed yet)"
+        for point in points
+    )
+    return f"resuming from checkpoint {batches} in {settings.resolved_checkpoint_dir}"

@@ -1,0 +1,132 @@
+"""Flink: a PyFlink TableEnvironment on a local mini-cluster, configured the same way for every job, and
+the handle of a submitted job (status, caught up, drain with a savepoint)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from streamlab import jars, kafka_admin
+from streamlab.engines.checkpoints import latest_flink_checkpoint
+from streamlab.engines.jobs import LOOPBACK, RunningJob, output_to_log
+from streamlab.paths import COMPOSE_DIR
+from streamlab.settings import Settings
+
+if TYPE_CHECKING:
+    from pyflink.table import TableEnvironment
+
+FLINK_CHECKPOINT_INTERVAL = "10 s"
+
+# PyFlink's own log4j-cli.properties prints every org.apache.hadoop INFO line (the Parquet writer's
+# codec pool) to the console; this one keeps the console for warnings and errors only
+FLINK_LOG_CONFIG = COMPOSE_DIR / "flink" / "log4j-cli.properties"
+
+DRAIN_TIMEOUT_S = 120
+
+
+FLINK_BIND_KEYS = ("rest.bind-address", "rest.address", "jobmanager.bind-host", "taskmanager.bind-host",
+                   "taskmanager.host")  # fmt: skip
+
+PYFLINK_WORKER_MODE = "_python_worker_execution_mode"  # PyFlink's own switch: "loopback" or "process"
+
+
+def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironment:
+    """A PyFlink TableEnvironment running on a local mini-cluster inside the gateway JVM."""
+    connector_jars = jars.file_urls("flink")
+    os.environ.setdefault("LOG4J_PROPERTIES", str(FLINK_LOG_CONFIG))  # read when PyFlink starts its JVM
+    # PyFlink's local mode starts a Beam worker pool for Python UDFs on [::] (all interfaces); the jobs
+    # have no Python UDFs, and "process" mode starts no such server (read by TableEnvironment.create)
+    os.environ[PYFLINK_WORKER_MODE] = "process"
+    from pyflink.table import EnvironmentSettings, TableEnvironment
+
+    mode = EnvironmentSettings.in_streaming_mode() if streaming else EnvironmentSettings.in_batch_mode()
+    with output_to_log("flink", settings.workload):  # the gateway's JVM starts here, on the first call
+        table_env = TableEnvironment.create(mode)
+    config = table_env.get_config()
+    config.set("pipeline.jars", connector_jars)
+    config.set("pipeline.name", f"streamlab-{settings.workload}")
+    config.set("parallelism.default", str(settings.parallelism))
+    config.set("table.local-time-zone", "UTC")
+    # cancelling a job closes its classloader while the Kafka connector's admin thread still logs;
+    # Flink's leak check then fills the terminal with a stack trace about a harmless shutdown race
+    config.set("classloader.check-leaked-classloader", "false")
+    # the mini-cluster's REST endpoint and blob server bind every interface by default: loopback only
+    for key in FLINK_BIND_KEYS:
+        config.set(key, LOOPBACK)
+    if streaming and not settings.bounded:
+        # the upsert-kafka sink flushes on every checkpoint; without one, only its producer's linger
+        config.set("execution.checkpointing.interval", FLINK_CHECKPOINT_INTERVAL)
+        config.set("execution.checkpointing.dir", settings.resolved_checkpoint_dir.as_uri())
+        # a cancelled job (Ctrl-C) keeps its last completed checkpoint instead of deleting it, so the
+        # next run with the same folder can resume from it (a killed job deletes nothing anyway)
+        config.set("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
+        latest = latest_flink_checkpoint(settings.resolved_checkpoint_dir)
+        if latest is not None:
+            # state and Kafka offsets come from the checkpoint: the source's startup mode (--from) is ignored
+            config.set("execution.state-recovery.path", latest.path.as_uri())
+    for key, value in settings.engine_conf.items():  # `run --conf`, e.g. execution.buffer-timeout.interval
+        config.set(key, value)
+    return table_env
+
+
+class FlinkJob(RunningJob):
+    """A submitted Flink job. With its Kafka source's group and topics it can also tell how far it has
+    read (Flink commits the offsets it has read to the group on every checkpoint) and drain."""
+
+    engine = "flink"
+
+    def __init__(
+        self,
+        table_result: object,
+        settings: Settings | None = None,
+        group_id: str = "",
+        source_topics: tuple[str, ...] = (),
+    ) -> None:
+        self._result = table_result
+        self._client = table_result.get_job_client()
+        self._finished = False
+        self._settings = settings
+        self._group_id = group_id
+        self._source_topics = source_topics
+
+    def wait(self) -> None:
+        self._result.wait()
+        self._finished = True
+
+    def stop(self) -> None:
+        if not self._finished and self.status() in ("RUNNING", "CREATED", "INITIALIZING", "RESTARTING"):
+            self._client.cancel().result()
+        self._finished = True
+
+    def status(self) -> str:
+        if self._finished:
+            return "FINISHED"
+        try:
+            return str(self._client.get_job_status().result()).rsplit(".", 1)[-1]
+        except Exception:  # a finished bounded job's mini-cluster is gone: nothing left to ask
+            self._finished = True
+            return "FINISHED"
+
+    def caught_up(self) -> bool:
+        if not (self._settings and self._group_id and self._source_topics):
+            return False
+        lag = kafka_admin.committed_lag(self._settings.bootstrap_servers, self._group_id, self._source_topics)
+        return lag == 0
+
+    def drain(self) -> None:
+        """Stop with a savepoint and --drain semantics: the sources emit MAX_WATERMARK first, so every
+        event-time window still open fires and the sinks commit, as at the end of a bounded input."""
+        if self._finished or self._settings is None:
+            self.stop()
+            return
+        kafka_admin.wait_until(
+            self.caught_up, DRAIN_TIMEOUT_S, f"flink to read all of {', '.join(self._source_topics)}"
+        )
+        savepoints = (self._settings.resolved_checkpoint_dir / "savepoints").as_uri()
+        from pyflink.java_gateway import get_gateway
+
+        jvm = get_gateway().jvm
+        format_type = jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+        stopped = self._client._j_job_client.stopWithSavepoint(True, savepoints, format_type)
+        stopped.get(DRAIN_TIMEOUT_S, jvm.java.util.concurrent.TimeUnit.SECONDS)
+        self._finished = True

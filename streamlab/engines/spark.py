@@ -1,0 +1,215 @@
+"""Spark: a local SparkSession configured the same way for every job, the Kafka source, sink and trigger
+every Spark job uses, and the handle of a job (its streaming queries)."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from streamlab import jars
+from streamlab.engines.jobs import LOOPBACK, RunningJob, output_to_log
+from streamlab.paths import COMPOSE_DIR
+from streamlab.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
+
+SPARK_LOG_CONFIG = COMPOSE_DIR / "spark" / "log4j2.properties"
+
+PROGRESS_KEPT = 100_000  # micro-batch progress reports a Spark query keeps
+
+
+def spark_session(settings: Settings) -> SparkSession:
+    """A local SparkSession with the Kafka connector; one per process, reused across runs."""
+    connector_jars = jars.comma_list("spark")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # the lab is one machine; bind nothing else. Spark's UI (STREAMLAB_SPARK_UI) binds to this
+    # variable and to no setting, so it is set even over a value of the user's
+    os.environ["SPARK_LOCAL_IP"] = LOOPBACK
+    from pyspark.sql import SparkSession
+
+    parallelism = str(settings.parallelism)
+    builder = (
+        SparkSession.builder.appName(f"streamlab-{settings.workload}")
+        .master(f"local[{parallelism}]")
+        .config("spark.jars", connector_jars)
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={SPARK_LOG_CONFIG.as_uri()}")
+        .config("spark.ui.showConsoleProgress", "false")
+        # the driver's RPC and block manager: loopback, whatever the machine's hostname resolves to
+        .config("spark.driver.bindAddress", LOOPBACK)
+        .config("spark.driver.host", LOOPBACK)
+        # adaptive execution does not apply to streaming queries; Spark warns on every start otherwise
+        .config("spark.sql.adaptive.enabled", "false")
+        # 200 by default, and frozen into a query's checkpoint once it exists
+        .config("spark.sql.shuffle.partitions", parallelism)
+        .config("spark.sql.session.timeZone", "UTC")
+        # a JSON object with a key twice keeps the last value, as Flink's JSON functions and Python do
+        # (try_parse_json gives NULL for such an object otherwise: sql/shared/spark_envelope.sql)
+        .config("spark.sql.variant.allowDuplicateKeys", "true")
+        .config("spark.ui.enabled", os.environ.get("STREAMLAB_SPARK_UI", "false"))
+        .config("spark.driver.memory", "2g")
+        .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
+        # 100 by default; the late rows a query dropped are summed from these (SparkJob.dropped_by_watermark)
+        .config("spark.sql.streaming.numRecentProgressUpdates", str(PROGRESS_KEPT))
+    )
+    for key, value in settings.engine_conf.items():  # `run --conf`
+        builder = builder.config(key, value)
+    with output_to_log("spark", settings.workload):  # the driver's JVM starts here, on the first call
+        session = builder.getOrCreate()
+    # getOrCreate hands back an existing session unchanged; the per-run SQL settings must still apply
+    session.conf.set("spark.sql.shuffle.partitions", parallelism)
+    for key, value in settings.engine_conf.items():
+        if key.startswith("spark.sql."):
+            session.conf.set(key, value)
+    return session
+
+
+def spark_kafka_source(spark: SparkSession, settings: Settings, topics: str | Sequence[str]) -> DataFrame:
+    """One or more topics as (payload STRING, kafka_topic STRING, kafka_partition INT, kafka_offset BIGINT):
+    the columns of the Flink jobs' raw source tables, so the parse steps of both engines start alike."""
+    return (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", settings.bootstrap_servers)
+        .option("subscribe", topics if isinstance(topics, str) else ",".join(topics))
+        .option("startingOffsets", settings.start_from)
+        # as every reader of the lab: a topic a Flink exactly-once sink writes shows committed records only
+        .option("kafka.isolation.level", "read_committed")
+        .load()
+        .selectExpr(
+            "CAST(value AS STRING) AS payload",
+            "topic AS kafka_topic",
+            "partition AS kafka_partition",
+            "offset AS kafka_offset",
+        )
+    )
+
+
+def spark_trigger(writer: DataStreamWriter, settings: Settings) -> DataStreamWriter:
+    """availableNow for bounded runs: what the topic holds at start (in as many micro-batches as
+    needed), then stop; otherwise `--trigger` if given, else the next micro-batch starts as soon as
+    the last one is done."""
+    if settings.bounded:
+        return writer.trigger(availableNow=True)
+    if settings.spark_trigger:
+        kind, duration = settings.trigger_parts()
+        return writer.trigger(**{kind: duration})
+    return writer.trigger(processingTime="0 seconds")
+
+
+def spark_kafka_sink(
+    frame: DataFrame, settings: Settings, query_name: str, mode: str, topic: str = ""
+) -> StreamingQuery:
+    """Start a streaming query writing key/value (and, without `topic`, a per-row topic column) to Kafka."""
+    writer = (
+        frame.writeStream.format("kafka")
+        # unique in the session: the stages of a pipeline may run side by side, each with its dead letters
+        .queryName("-".join(part for part in (settings.workload, settings.job, query_name) if part))
+        .option("kafka.bootstrap.servers", settings.bootstrap_servers)
+        .option("checkpointLocation", spark_checkpoint(settings, query_name))
+        .outputMode(mode)
+    )
+    if topic:
+        writer = writer.option("topic", topic)
+    return spark_trigger(writer, settings).start()
+
+
+def spark_plan(frame: DataFrame) -> str:
+    """What DataFrame.explain("formatted") prints, returned as text instead."""
+    session = frame.sparkSession
+    return session._jvm.PythonSQLUtils.explainString(frame._jdf.queryExecution(), "formatted")
+
+
+def spark_checkpoint(settings: Settings, query_name: str) -> str:
+    """One checkpoint folder per streaming query: Spark refuses to share one between queries."""
+    path: Path = settings.resolved_checkpoint_dir / query_name
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+class SparkJob(RunningJob):
+    """Spark runs one streaming query per sink; the job is the set of them."""
+
+    engine = "spark"
+    drops_late_silently = True
+
+    def __init__(self, queries: list) -> None:
+        self._queries = queries
+
+    def wait(self) -> None:
+        for query in self._queries:
+            query.awaitTermination()
+
+    def stop(self) -> None:
+        for query in self._queries:
+            if query.isActive:
+                query.stop()
+
+    def status(self) -> str:
+        """FAILED once a query has died with an error (wait() raises it), else by how many still run."""
+        if any(not query.isActive and query.exception() is not None for query in self._queries):
+            return "FAILED"
+        active = sum(1 for query in self._queries if query.isActive)
+        return "RUNNING" if active == len(self._queries) else ("FINISHED" if active == 0 else "PARTIAL")
+
+    def caught_up(self) -> bool:
+        """True when every query's last micro-batch ended at the newest offsets its source had seen."""
+        for query in self._queries:
+            progress = query.lastProgress
+            if progress is None or query.status.get("isDataAvailable"):
+                return False
+            if any(_offsets(s.endOffset) != _offsets(s.latestOffset) for s in progress.sources):
+                return False
+        return True
+
+    def dropped_by_watermark(self) -> int:
+        """numRowsDroppedByWatermark summed over every micro-batch's progress (kept for the last
+        PROGRESS_KEPT batches, see spark_session): the only trace of the late rows Spark dropped. These
+        are rows at the stateful operator, after the partial aggregation before the shuffle, so one
+        row may stand for several late records of the same window: a sign, not a count."""
+        return sum(
+            operator.numRowsDroppedByWatermark
+            for query in self._queries
+            for progress in query.recentProgress
+            for operator in progress.stateOperators
+        )
+
+    def final_watermark(self) -> str:
+        """The highest watermark any query reported, as yyyy-MM-dd HH:mm:ss (UTC, as the session runs)."""
+        marks = [
+            progress.eventTime.get("watermark", "")
+            for query in self._queries
+            if (progress := query.lastProgress) is not None
+        ]
+        newest = max((mark for mark in marks if mark), default="")
+        return newest[:19].replace("T", " ")
+
+    def time_breakdown(self) -> dict[str, dict[str, float]]:
+        """Where a micro-batch's time goes, per query: the median of each durationMs part over the
+        batches that read data (triggerExecution is the whole batch; walCommit and commitOffsets are
+        the checkpoint writes of every batch; addBatch runs the query and writes the sink)."""
+        breakdown = {}
+        for query in self._queries:
+            batches = [p.durationMs for p in query.recentProgress if p.numInputRows > 0]
+            if batches:
+                parts = sorted({part for batch in batches for part in batch})
+                medians = {part: statistics.median(batch.get(part, 0) for batch in batches) for part in parts}
+                breakdown[query.name] = {**medians, "batches": len(batches)}
+        return breakdown
+
+    def drain(self) -> None:
+        """Every query processes what its source holds now, then stops."""
+        for query in self._queries:
+            if query.isActive:
+                query.processAllAvailable()
+        self.stop()
+
+
+def _offsets(value: object) -> object:
+    """A Spark source offset as progress reports give it (JSON text, or already parsed)."""
+    return json.loads(value) if isinstance(value, str) else value
