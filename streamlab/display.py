@@ -23,8 +23,9 @@ def table(
     columns: Sequence[str] | None = None,
     wrap: Sequence[str] = (),
 ) -> Table:
-    """rows as a table, each column's numbers in one format; `wrap` names the columns of long text that
-    may wrap. No other column is ever cut: each is at least as wide as its widest cell."""
+    """rows as a table, each column's numbers in one format. Nothing is cut: a column of numbers is as wide
+    as its widest figure; text wraps inside its cell where the table must be narrower (the columns named
+    in `wrap`, long prose, first: the others keep up to TEXT_KEPT characters on one line)."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     shown = list(columns) if columns else list(frame.columns)
     rendered = Table(title=title or None, caption=caption or None, caption_justify="left")
@@ -32,17 +33,20 @@ def table(
              else [""] * len(frame) for name in shown}  # fmt: skip
     for name in shown:
         numeric = name in frame and pd.api.types.is_numeric_dtype(frame[name])
-        if name in wrap:
-            rendered.add_column(name, justify="right" if numeric else "left", overflow="fold")
+        widest = max((len(text) for text in cells[name]), default=0)
+        if numeric:
+            rendered.add_column(name, justify="right", no_wrap=True, min_width=max(widest, len(str(name))))
         else:
-            widest = max((len(text) for text in cells[name]), default=0)
-            rendered.add_column(name, justify="right" if numeric else "left", no_wrap=True,
-                                min_width=max(widest, len(str(name))))  # fmt: skip
+            kept = 0 if name in wrap else min(widest, TEXT_KEPT)
+            rendered.add_column(name, overflow="fold", min_width=max(kept, 1))
     for index in range(len(frame)):
         rendered.add_row(*(cells[name][index] for name in shown))
     if not shown:
         rendered.add_column("(no rows yet)")
     return rendered
+
+
+TEXT_KEPT = 24  # text a column keeps on one line before the table wraps it (what `wrap` columns give up first)
 
 
 def number_format(column: pd.Series) -> str:
@@ -73,7 +77,7 @@ def show(
     columns: Sequence[str] | None = None,
     wrap: Sequence[str] = (),
 ) -> None:
-    console.print(table(rows, title, caption, columns, wrap))
+    console.print(table(rows, title, caption, columns, wrap), crop=False)  # wider than the terminal: never cut
 
 
 def first_of(shown: int, total: int) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka.errors import KafkaError, NodeNotReadyError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, KafkaTimeoutError, NodeNotReadyError, TopicAlreadyExistsError
 
 from streamlab.errors import LabError
 
@@ -331,6 +331,9 @@ def committed_lag(bootstrap_servers: str, group: str, topics: tuple[str, ...]) -
     try:
         wanted = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
         ends = consumer.end_offsets(wanted)
+    except KafkaTimeoutError:
+        # a partition's leader is moving (a broker that has just come back takes its partitions back): not known yet
+        return None
     finally:
         consumer.close()
     lag = 0

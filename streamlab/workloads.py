@@ -209,7 +209,7 @@ WORKLOADS: dict[str, Workload] = {
                 ),
             ),
             demo_args=("--count", "1000", "--rate", "10", "--bad-every", "50"),
-            quick_args=("--count", "400", "--rate", "40"),
+            quick_args=("--count", "400", "--rate", "80"),
         ),
         Workload(
             "bike-rentals",
@@ -314,7 +314,7 @@ WORKLOADS: dict[str, Workload] = {
                 ),
             ),
             demo_args=("--count", "300", "--rate", "30", "--bad-every", "50"),
-            quick_args=("--count", "400", "--rate", "40"),
+            quick_args=("--count", "400", "--rate", "80"),
         ),
         Workload(
             "strategy-join",
@@ -361,7 +361,7 @@ WORKLOADS: dict[str, Workload] = {
                 ),
             ),
             demo_args=("--count", "100", "--rate", "40", "--bad-every", "97"),
-            quick_args=("--count", "150", "--rate", "40"),
+            quick_args=("--count", "150", "--rate", "80"),
             pipeline=("strategies", "join"),
         ),
         Workload(
@@ -385,7 +385,7 @@ WORKLOADS: dict[str, Workload] = {
                 ),
             ),
             demo_args=("--rate", "50"),
-            quick_args=("--rate", "40"),
+            quick_args=("--rate", "80"),
         ),
         Workload(
             "passthrough",
@@ -416,7 +416,7 @@ WORKLOADS: dict[str, Workload] = {
                 ),
             ),
             demo_args=("--count", "1000", "--rate", "10", "--bad-every", "50"),
-            quick_args=("--count", "400", "--rate", "40"),
+            quick_args=("--count", "400", "--rate", "80"),
         ),
     )
 }

@@ -442,3 +442,33 @@ def test_broker_down_refuses_another_cluster_before_kafka(no_kafka: None, capsys
     with pytest.raises(SystemExit) as raised:
         main(["chaos", "kill-restart", "flink", "behavior-stats", "--broker-down", "4"])
     assert raised.value.code == 2
+
+
+def test_end_offsets_timing_out_while_leaders_move_means_lag_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broker that has just come back takes its partitions' leadership back, and kafka-python's end_offsets
+    times out meanwhile: the last run's drain asks Flink's lag then, and must ask again instead of failing."""
+    from contextlib import contextmanager
+
+    from kafka.errors import KafkaTimeoutError
+
+    class Admin:
+        def list_consumer_group_offsets(self, group: str) -> dict:
+            return {}
+
+    class Consumer:
+        def partitions_for_topic(self, topic: str) -> set[int]:
+            return {0}
+
+        def end_offsets(self, partitions: list) -> dict:
+            raise KafkaTimeoutError("Failed to get offsets by timestamps in 15000 ms")
+
+        def close(self) -> None:
+            pass
+
+    @contextmanager
+    def client(bootstrap_servers: str) -> Iterator[object]:
+        yield Admin()
+
+    monkeypatch.setattr(kafka_admin, "admin_client", client)
+    monkeypatch.setattr(kafka_admin, "new_consumer", lambda *args, **kwargs: Consumer())
+    assert kafka_admin.committed_lag("localhost:1", "group", ("topic",)) is None

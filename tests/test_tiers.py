@@ -33,9 +33,11 @@ def test_the_fast_tier_runs_every_workload() -> None:
     assert runs == list(workloads.WORKLOADS)
 
 
-def test_every_workload_has_a_demo_on_both_engines() -> None:
+def test_every_workload_has_a_demo_and_each_engine_several() -> None:
     demos = parametrized(test_cli_flows.test_demo_accounts_for_every_record_and_matches_the_oracle)
-    assert set(demos) == set(tiers.pairs("demo"))
+    assert demos == tiers.demo_pairs()
+    assert {name for _, name in demos} == set(tiers.covered("demo"))
+    assert all(sum(engine == chosen for chosen, _ in demos) >= 3 for engine in tiers.ENGINES)
     assert all(workload.quick_args for workload in workloads.WORKLOADS.values())  # the demos' small input
     # the one exemption: its live test is a demo on both engines
     assert set(tiers.EXEMPT["demo"]) == {"windowed-messages"}

@@ -37,6 +37,21 @@ OTHER_JOBS = {
 }
 
 
+# the demos run each workload on one engine, the engines taking turns down the registry (the fast tier runs
+# every workload on both); these on both, for what differs most between them live: Flink drains its last
+# hourly window into files, Spark merges each micro-batch into the hours it touches
+DEMO_ON_BOTH = ("bike-rentals",)
+
+
+def demo_pairs() -> list[tuple[str, str]]:
+    """(engine, workload) of the demo tier."""
+    chosen = []
+    for index, name in enumerate(covered("demo")):
+        engines = ENGINES if name in DEMO_ON_BOTH else (ENGINES[index % 2],)
+        chosen += [(engine, name) for engine in engines]
+    return chosen
+
+
 def covered(tier: str) -> list[str]:
     """The workloads a tier's per-workload tests run, in registry order."""
     return [name for name in workloads.WORKLOADS if name not in EXEMPT.get(tier, {})]

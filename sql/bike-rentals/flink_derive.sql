@@ -3,7 +3,7 @@
 -- until the watermark passes them, sorts them by crt_ts, and gives each its predecessor's parked
 -- count; the difference is the event (diff > 0 returns, diff < 0 rents, 0 and the first snapshot
 -- none), exactly what the producer computes. State: one value per station (its last count).
--- Spark has no LAG over a stream; its twin keeps that value per station with applyInPandasWithState.
+-- Spark has no LAG over a stream; its twin keeps that value per station itself, in foreachBatch (spark_jobs/bike_derive.py).
 SELECT
     stt_id,
     stt_nm,

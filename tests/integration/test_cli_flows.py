@@ -1,10 +1,10 @@
 """The commands a user types, end to end as separate `python -m streamlab` processes (the slow tier).
 
-`demo` is what `make flink-run` / `make spark-run` run: every workload of the registry on both engines,
-with its small input (Workload.quick_args). The last test is the by-hand path produce -> run --bounded ->
-check -> results on topics of its own. One process per command, as a user runs them: several Flink
-planners in one process can trip FLINK-23020 (Calcite's metadata provider is a Java ThreadLocal, and py4j
-may serve a later call from another thread).
+`demo` is what `make flink-run` / `make spark-run` run: every workload of the registry, on one engine (the
+engines take turns; bike-rentals on both: tests/tiers.py), with its small input (Workload.quick_args).
+The last test is the by-hand path produce -> run --bounded -> check -> results on topics of its own. One
+process per command, as a user runs them: several Flink planners in one process can trip FLINK-23020
+(Calcite's metadata provider is a Java ThreadLocal, and py4j may serve a later call from another thread).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import pytest
 
 from streamlab import workloads
 from tests.integration.commands import one_line, streamlab, succeeded
-from tests.tiers import pairs
+from tests.tiers import demo_pairs
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-@pytest.mark.parametrize(("engine", "name"), pairs("demo"))
+@pytest.mark.parametrize(("engine", "name"), demo_pairs())
 def test_demo_accounts_for_every_record_and_matches_the_oracle(
     engine: str, name: str, kafka_bootstrap: str, tmp_path: Path
 ) -> None:

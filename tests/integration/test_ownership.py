@@ -102,13 +102,13 @@ def test_every_clearing_command_leaves_foreign_topics_and_folders_untouched(
     assert fingerprint(folder) == files
 
 
-@pytest.mark.parametrize("engine", ["flink", "spark"])
-def test_a_folder_the_lab_made_is_the_labs_to_replace(engine: str, tmp_path: Path) -> None:
+def test_a_folder_the_lab_made_is_the_labs_to_replace(tmp_path: Path) -> None:
+    """On Spark, whose writers could delete the folder and its mark with it (Flink writes into it)."""
     input_file = tmp_path / "sales.csv"
     input_file.write_text("1,books,10.0,1,2024-01-01\n2,toys,5.0,2,2024-01-02\n")
     for _ in range(2):  # the second run replaces what the first wrote (Spark's writer must keep the mark)
         result = streamlab(
-            "run", engine, "sales-batch", "--input", str(input_file), "--output-dir", str(tmp_path / "new" / "out")
+            "run", "spark", "sales-batch", "--input", str(input_file), "--output-dir", str(tmp_path / "new" / "out")
         )
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "2 records = counted 2" in " ".join(result.stdout.split())
