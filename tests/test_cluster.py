@@ -319,3 +319,21 @@ def test_the_commands_manage_the_cluster_streamlab_cluster_dir_names(
     layout.home.mkdir(parents=True)
     layout.state_file.write_text(json.dumps({"brokers": 3, "cluster_id": "x", "base_port": 41500}))
     assert cluster.embedded_layout() == layout
+
+
+def test_without_a_named_cluster_a_command_uses_the_embedded_one_on_its_own_ports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$STREAMLAB_CLUSTER_DIR's cluster (a test's, on ports of its own) is the default, not localhost:9092."""
+    import argparse
+
+    layout = cluster.ClusterLayout(run_dir=tmp_path, base_port=41500)
+    monkeypatch.setattr(common, "EMBEDDED", layout)
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    started: list[int] = []
+    monkeypatch.setattr(cluster, "up", lambda at, brokers: started.append(brokers) or at.bootstrap_servers(brokers))
+    args = argparse.Namespace(bootstrap_servers=None)
+    assert common.bootstrap_or_embedded(args) == "localhost:41500" and started == [1]
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092")
+    assert common.bootstrap_or_embedded(args) == "elsewhere:9092" and started == [1]  # named: nothing started
+    assert common.bootstrap_or_embedded(argparse.Namespace(bootstrap_servers="flag:9092")) == "flag:9092"

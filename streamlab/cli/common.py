@@ -51,11 +51,12 @@ def reading_settings(args: argparse.Namespace, workload: Workload, job: Job) -> 
 
 
 def bootstrap_or_embedded(args: argparse.Namespace) -> str:
-    """The cluster named by flag or environment; else the embedded one, started if it is not up."""
-    bootstrap = args.bootstrap_servers or bootstrap_from_env(None)
-    if not args.bootstrap_servers and bootstrap == EMBEDDED.bootstrap_servers(1):
-        bootstrap = cluster.up(EMBEDDED, cluster.recorded_brokers(EMBEDDED) or 1)
-    return bootstrap
+    """The cluster named by --bootstrap-servers or $KAFKA_BOOTSTRAP_SERVERS; else the embedded one (.run's, or
+    $STREAMLAB_CLUSTER_DIR's on the ports it was made with), started if it is not up: every node of it."""
+    named = args.bootstrap_servers or os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if named:
+        return named
+    return cluster.up(EMBEDDED, cluster.recorded_brokers(EMBEDDED) or 1)
 
 
 def embedded_bootstrap() -> str:
