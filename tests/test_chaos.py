@@ -21,30 +21,11 @@ from streamlab.compare import REJECT_POSITION, DeadLetters, compare_rows
 from streamlab.engines import Checkpoint
 from streamlab.errors import LabError
 from streamlab.producing import ProduceStats
-from streamlab.results import APPEND_TOPIC, PARQUET, UPSERT_TOPIC, ResultSpec
+from streamlab.results import PARQUET, UPSERT_TOPIC, ResultSpec
 from streamlab.run import verdict
 from streamlab.settings import Settings
 from tests.test_cluster import three_node_cluster
-
-COUNTS = ResultSpec(UPSERT_TOPIC, ("category", "behavior"), ("behavior_count", "last_event_ts"),
-                    count_column="behavior_count")  # fmt: skip
-ROWS = ResultSpec(APPEND_TOPIC, ("source_partition", "source_offset"), ("user_id", "behavior"))
-
-
-def counts(*rows: tuple[str, str, int, str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["category", "behavior", "behavior_count", "last_event_ts"])
-
-
-def intents(*rows: tuple[int, int, str, str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["source_partition", "source_offset", "user_id", "behavior"])
-
-
-ORACLE = counts(
-    ("books", "click", 5, "2026-01-01 00:00:05.000"),
-    ("books", "view", 3, "2026-01-01 00:00:03.000"),
-    ("home", "click", 2, "2026-01-01 00:00:02.000"),
-)
-
+from tests.test_compare import COUNTS, ORACLE, counts
 
 # ---- the kill schedule ------------------------------------------------------------------------------
 
