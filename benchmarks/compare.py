@@ -1,11 +1,28 @@
 """`streamlab bench compare A B`: two result sets side by side, medians and the ratio B/A, so a change
-can be judged against a baseline. Throughput: higher is better; latency: lower is better."""
+can be judged against a baseline. Throughput: higher is better; latency: lower is better.
+
+It is also the guard against the next regression: a drain that falls more than 15% or a p99 that
+rises more than 50% is named, and the command exits non-zero. Only figures with at least two valid
+runs on each side are judged: a single run's p99 on 2 shared cores moves by 2x from one run to the
+next (docs/bench.md, 2026-12-05), so judging it would cry wolf."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from benchmarks.grouping import grouped, load, median
+from streamlab.errors import LabError
+
+DRAIN_FALL = 0.15  # a drain below 0.85 of the baseline is a regression
+P99_RISE = 0.50  # a p99 above 1.5 times the baseline is a regression
+JUDGED_RUNS = 2  # fewer valid runs on either side: shown, not judged
+SAME_MACHINE = 0.15  # the relay's ceiling moved more than this: the two runs are not on one machine's day
+
+
+class Regressed(LabError):
+    """B is slower than A beyond the guard's margins."""
+
+    exit_code = 1
 
 
 def rows(baseline: dict, candidate: dict) -> list[dict[str, str]]:
@@ -16,11 +33,13 @@ def rows(baseline: dict, candidate: dict) -> list[dict[str, str]]:
         figure, unit = ("latency_ms", "p99 ms") if kind in ("latency",) else ("events_per_s", "events/s")
         a = _figure(before.get(key, []), figure)
         b = _figure(after.get(key, []), figure)
+        runs = min(len(before.get(key, [])), len(after.get(key, [])))
         table.append({
             "kind": kind, "workload": workload, "engine": f"{engine}/{variant}",
             "rate": f"{rate:,}" if rate else "", "figure": unit,
             "A": f"{a:,.0f}" if a is not None else "-", "B": f"{b:,.0f}" if b is not None else "-",
             "B/A": f"{b / a:.2f}" if a and b is not None else "-",
+            "guard": _judged(kind, a, b, runs),
         })  # fmt: skip
     return table
 
@@ -31,7 +50,47 @@ def _figure(runs: list[dict], figure: str) -> float | None:
     return median(runs, "latency_ms", "p99") if figure == "latency_ms" else median(runs, "events_per_s")
 
 
-def compare(first: Path, second: Path) -> tuple[list[dict[str, str]], str]:
+def _judged(kind: str, a: float | None, b: float | None, runs: int) -> str:
+    """The guard's word on one figure: 'ok', 'REGRESSED ...', or why it is not judged."""
+    if kind not in ("drain", "latency"):
+        return ""  # ceilings measure the machine, sustainable steps are judged in the report
+    if not a or b is None:
+        return "not in both"
+    if runs < JUDGED_RUNS:
+        return "one run: not judged"
+    if kind == "drain" and b < a * (1 - DRAIN_FALL):
+        return f"REGRESSED: fell {1 - b / a:.0%}"
+    if kind == "latency" and b > a * (1 + P99_RISE):
+        return f"REGRESSED: rose {b / a - 1:.0%}"
+    return "ok"
+
+
+def regressions(table: list[dict[str, str]]) -> list[str]:
+    return [
+        f"{row['kind']} {row['workload']} {row['engine']} {row['rate']}".strip()
+        + f": {row['guard'].removeprefix('REGRESSED: ')}"
+        for row in table
+        if row["guard"].startswith("REGRESSED")
+    ]
+
+
+def machine_note(baseline: dict, candidate: dict) -> str:
+    """The relay is the lab's ceiling on this machine: if it moved, so did the machine, and B/A says less."""
+    key = ("ceiling", "passthrough", "relay", "jvm-relay", None)
+    a, b = (_figure(grouped(results).get(key, []), "events_per_s") for results in (baseline, candidate))
+    if not a or b is None or abs(b / a - 1) <= SAME_MACHINE:
+        return ""
+    moved = f"{b / a - 1:+.0%} ({a:,.0f} -> {b:,.0f}/s)"
+    return f"the relay's ceiling moved {moved}: not the same machine's day, so judge each drain by its ratio to it"
+
+
+def compare(first: Path, second: Path) -> tuple[list[dict[str, str]], str, str]:
+    """The table, its title, and a note when the two runs were not on a comparable machine."""
+    for folder in (first, second):
+        if not (folder / "results.json" if folder.is_dir() else folder).is_file():
+            raise LabError(
+                f"{folder} holds no results.json: name a folder `streamlab bench` wrote (benchmarks/results/TIME)"
+            )
     baseline, candidate = load(first), load(second)
     title = f"A = {first} ({baseline['started']}), B = {second} ({candidate['started']})"
-    return rows(baseline, candidate), title
+    return rows(baseline, candidate), title, machine_note(baseline, candidate)

@@ -15,7 +15,8 @@ from functools import partial
 from pathlib import Path
 
 import psutil
-from rich.table import Table
+from rich.console import Group
+from rich.text import Text
 
 from benchmarks import ceiling, runs
 from benchmarks.profiles import (
@@ -197,15 +198,33 @@ def _save(results: dict, path: Path) -> None:
     path.write_text(json.dumps(results, indent=1, default=float) + "\n")
 
 
-def summary(folder: Path) -> Table:
-    """The medians per measurement as one table for the terminal (report.md has the details)."""
+def summary(folder: Path) -> Group:
+    """The medians per measurement as one table for the terminal (report.md has the details), then every
+    run left out of them with its reason: a measurement whose runs were all invalid has no row to show."""
     from benchmarks.report import fmt, grouped, load, median
 
+    results = load(folder)
     rows = []
-    for (kind, workload, engine, variant, rate), measured in sorted(grouped(load(folder)).items(), key=str):
+    for (kind, workload, engine, variant, rate), measured in sorted(grouped(results).items(), key=str):
         rows.append({
             "kind": kind, "workload": workload, "engine": f"{engine}/{variant}", "rate": fmt(rate) if rate else "",
             "events/s": fmt(median(measured, "events_per_s")), "p99 ms": fmt(median(measured, "latency_ms", "p99")),
             "cores": fmt(median(measured, "cpu_cores_used"), 2), "runs": len(measured),
         })  # fmt: skip
-    return display.table(rows, title=f"medians of the valid runs ({folder})")
+    table = display.table(rows, title=f"medians of the valid runs ({folder})")
+    return Group(table, *(Text(line) for line in left_out(results)))
+
+
+def left_out(results: dict) -> list[str]:
+    """One line per run the medians leave out: invalid (with why) or not supported by the variant."""
+    lines = []
+    for run in results["runs"]:
+        if run["valid"]:
+            continue
+        what = f"{run['kind']} {run['workload']} {run['engine']}/{run['variant']}"
+        if run.get("supported") is False:
+            lines.append(f"not supported: {what}: {run['notes']}")
+            continue
+        rate = f" at {run['rate']:,}/s" if run.get("rate") else ""
+        lines.append(f"invalid run: {what}{rate} (rep {run['repetition']}): {run['notes']}")
+    return lines

@@ -199,10 +199,67 @@ def test_compare_puts_two_result_sets_side_by_side_with_ratios(tmp_path: Path) -
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "results.json").write_text(json.dumps(_results(drain_speed=10_000, p99=100)))
     (tmp_path / "b" / "results.json").write_text(json.dumps(_results(drain_speed=20_000, p99=50)))
-    rows, _title = compare.compare(tmp_path / "a", tmp_path / "b")
+    rows, _title, machine = compare.compare(tmp_path / "a", tmp_path / "b")
     by_kind = {(row["kind"], row["engine"]): row for row in rows}
     assert by_kind[("drain", "flink/default")]["B/A"] == "2.00"
     assert by_kind[("latency", "flink/default")]["B/A"] == "0.50"
+    assert not compare.regressions(rows) and machine == ""
+
+
+def _two_runs_each(results: dict) -> dict:
+    """Every run twice: the guard judges only figures with two valid runs or more on each side."""
+    results["runs"] = [run for run in results["runs"] for _ in (1, 2)]
+    return results
+
+
+@pytest.mark.parametrize(
+    ("drain_b", "p99_b", "regressed"),
+    [
+        (8_600, 100, []),  # a drain down 14%: within the margin
+        (8_400, 100, ["drain behavior-stats flink/default: fell 16%"]),
+        (10_000, 149, []),  # a p99 up 49%: within the margin
+        (10_000, 151, ["latency behavior-stats flink/default 5,000: rose 51%"]),
+    ],
+)
+def test_the_guard_names_a_drain_down_15_percent_or_a_p99_up_50_percent(
+    drain_b: float, p99_b: float, regressed: list[str]
+) -> None:
+    before = _two_runs_each(_results(drain_speed=10_000, p99=100))
+    after = _two_runs_each(_results(drain_speed=drain_b, p99=p99_b))
+    assert compare.regressions(compare.rows(before, after)) == regressed
+
+
+def test_the_guard_leaves_a_single_run_unjudged() -> None:
+    rows = compare.rows(_results(drain_speed=10_000, p99=100), _results(drain_speed=10_000, p99=1_000))
+    latency = next(row for row in rows if row["kind"] == "latency" and row["engine"] == "flink/default")
+    assert latency["guard"] == "one run: not judged" and not compare.regressions(rows)
+
+
+def test_compare_exits_1_on_a_regression_and_notes_another_machine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streamlab import cli
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    before, after = _results(drain_speed=10_000, p99=100), _results(drain_speed=5_000, p99=100)
+    for run in after["runs"]:
+        if run["kind"] == "ceiling":
+            run["events_per_s"] = 50_000.0  # the relay at half speed: another machine's day
+    (tmp_path / "a" / "results.json").write_text(json.dumps(_two_runs_each(before)))
+    (tmp_path / "b" / "results.json").write_text(json.dumps(_two_runs_each(after)))
+    assert cli.main(["bench", "compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 1
+    out = capsys.readouterr().out
+    assert "the relay's ceiling moved -50%" in out
+    assert "B is slower than A" in out and "drain behavior-stats flink/default: fell 50%" in out
+
+
+def test_compare_of_a_folder_without_results_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from streamlab import cli
+
+    assert cli.main(["bench", "compare", str(tmp_path), str(tmp_path)]) == 2
+    out = capsys.readouterr().out
+    assert "holds no results.json" in out and "Traceback" not in out and len(out.strip().splitlines()) == 1
 
 
 def test_bench_flags_that_do_not_fit_fail_with_one_message(capsys: pytest.CaptureFixture[str]) -> None:
@@ -251,3 +308,26 @@ def test_bench_flags_adjust_a_profile_and_only_keeps_those_kinds() -> None:
     kinds = {step.kind for step in harness.plan(profile, ("ceiling", "drain"))}
     assert kinds == {"ceiling", "drain"}
     assert {step.kind for step in harness.plan(PROFILES["tiny"])} == set(harness.KINDS)
+
+
+def test_the_console_summary_names_every_run_left_out_of_its_medians(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    results = _results(drain_speed=40_000, p99=80)
+    for run in results["runs"]:
+        if run["kind"] == "latency" and run.get("supported") is not False:
+            run.update(valid=False, notes="the generator fell behind its schedule")
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    console = Console(width=200, record=True)
+    console.print(harness.summary(tmp_path))
+    text = console.export_text()
+    assert "invalid run: latency behavior-stats flink/default at 5,000/s (rep 1): the generator fell behind" in text
+    assert "invalid run: drain behavior-stats flink/default (rep 1): wrong" in text
+    assert "not supported: latency behavior-stats spark/real-time: stateless only" in text
+
+
+def test_every_engine_variant_has_one_colour_of_its_own() -> None:
+    from benchmarks import plots
+
+    assert set(plots.COLOURS) == set(VARIANTS)
+    assert len(set(plots.COLOURS.values())) == len(plots.COLOURS)

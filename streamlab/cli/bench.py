@@ -45,8 +45,15 @@ def cmd_bench(args: argparse.Namespace) -> None:
     if len(args.folders) != wanted:
         raise LabError(f"`bench {args.action}` takes {wanted} result folder(s), not {len(args.folders)}")
     if args.action == "compare":
-        table, title = compare.compare(*args.folders)
+        table, title, machine = compare.compare(*args.folders)
         display.show(table, title=title, caption="B/A above 1: B is faster (events/s) or slower (p99 ms)")
+        if machine:
+            display.console.print(f"note: {machine}")
+        if regressed := compare.regressions(table):
+            raise compare.Regressed(
+                f"B is slower than A (a drain down more than {compare.DRAIN_FALL:.0%}, a p99 up more than "
+                f"{compare.P99_RISE:.0%}): " + "; ".join(regressed)
+            )
         return
     if args.action == "report":
         display.console.print(f"wrote {report.write(args.folders[0])}")
