@@ -176,12 +176,17 @@ def test_the_report_takes_medians_of_valid_runs_and_judges_the_targets(tmp_path:
     assert (tmp_path / "latency_percentiles.png").is_file()
 
 
-def test_a_plot_without_a_valid_run_is_named_in_the_report_instead(tmp_path: Path) -> None:
+def _write_with_latency_invalid(folder: Path) -> None:
+    """A results.json whose latency runs all fell behind: no valid latency run to show."""
     results = _results(drain_speed=40_000, p99=80)
     for run in results["runs"]:
         if run["kind"] == "latency" and run.get("supported") is not False:
             run.update(valid=False, notes="the generator fell behind its schedule")
-    (tmp_path / "results.json").write_text(json.dumps(results))
+    (folder / "results.json").write_text(json.dumps(results))
+
+
+def test_a_plot_without_a_valid_run_is_named_in_the_report_instead(tmp_path: Path) -> None:
+    _write_with_latency_invalid(tmp_path)
     text = report.write(tmp_path).read_text()
     assert not (tmp_path / "latency_percentiles.png").exists()
     assert "`latency_percentiles.png`: not drawn, no valid run to show" in text
@@ -313,11 +318,7 @@ def test_bench_flags_adjust_a_profile_and_only_keeps_those_kinds() -> None:
 def test_the_console_summary_names_every_run_left_out_of_its_medians(tmp_path: Path) -> None:
     from rich.console import Console
 
-    results = _results(drain_speed=40_000, p99=80)
-    for run in results["runs"]:
-        if run["kind"] == "latency" and run.get("supported") is not False:
-            run.update(valid=False, notes="the generator fell behind its schedule")
-    (tmp_path / "results.json").write_text(json.dumps(results))
+    _write_with_latency_invalid(tmp_path)
     console = Console(width=200, record=True)
     console.print(harness.summary(tmp_path))
     text = console.export_text()
