@@ -86,11 +86,6 @@ def machine_note(baseline: dict, candidate: dict) -> str:
 
 def compare(first: Path, second: Path) -> tuple[list[dict[str, str]], str, str]:
     """The table, its title, and a note when the two runs were not on a comparable machine."""
-    for folder in (first, second):
-        if not (folder / "results.json" if folder.is_dir() else folder).is_file():
-            raise LabError(
-                f"{folder} holds no results.json: name a folder `streamlab bench` wrote (benchmarks/results/TIME)"
-            )
     baseline, candidate = load(first), load(second)
     title = f"A = {first} ({baseline['started']}), B = {second} ({candidate['started']})"
     return rows(baseline, candidate), title, machine_note(baseline, candidate)

@@ -9,11 +9,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from streamlab.errors import LabError
+
 Key = tuple  # (kind, workload, engine, variant, rate)
 
 
 def load(folder: Path) -> dict:
     path = folder / "results.json" if folder.is_dir() else folder
+    if not path.is_file():  # `bench compare` or `bench report` pointed at the wrong folder: one line, no traceback
+        raise LabError(
+            f"{folder} holds no results.json: name a folder `streamlab bench` wrote (benchmarks/results/TIME)"
+        )
     return json.loads(path.read_text())
 
 

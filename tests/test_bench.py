@@ -265,6 +265,8 @@ def test_compare_of_a_folder_without_results_is_one_line(tmp_path: Path, capsys:
     assert cli.main(["bench", "compare", str(tmp_path), str(tmp_path)]) == 2
     out = capsys.readouterr().out
     assert "holds no results.json" in out and "Traceback" not in out and len(out.strip().splitlines()) == 1
+    assert cli.main(["bench", "report", str(tmp_path)]) == 2
+    assert "holds no results.json" in capsys.readouterr().out
 
 
 def test_bench_flags_that_do_not_fit_fail_with_one_message(capsys: pytest.CaptureFixture[str]) -> None:
