@@ -8,6 +8,8 @@ STREAMLAB := $(VENV)/bin/streamlab
 VENV_STAMP := $(VENV)/.installed
 JARS_STAMP := jars/.resolved
 JAR_POMS := jars/pom.xml $(wildcard jars/*/pom.xml)
+# the lab's own Java (the record check of every Flink source), built by the same Maven run
+CHECKS_SOURCES := $(shell find jars/checks/src -type f)
 
 .PHONY: help setup prereqs flink-run spark-run bench test test-slow test-unit lint versions \
         cluster-up cluster-down cluster-status results clean jars-lock constraints
@@ -53,9 +55,9 @@ constraints: | prereqs
 	.constraints-venv/bin/pip freeze --all --exclude-editable > constraints.txt
 	rm -rf .constraints-venv
 
-# Maven's -C fails on a checksum mismatch with the repository; SHA256SUMS then pins every file.
-$(JARS_STAMP): $(JAR_POMS) jars/SHA256SUMS | prereqs
-	@echo "==> resolving JVM jars with Maven into jars/*/lib"
+# Maven's -C fails on a checksum mismatch with the repository; SHA256SUMS then pins every downloaded file.
+$(JARS_STAMP): $(JAR_POMS) $(CHECKS_SOURCES) jars/SHA256SUMS | prereqs
+	@echo "==> resolving JVM jars with Maven into jars/*/lib, building jars/checks"
 	mvn --batch-mode --quiet -C -f jars/pom.xml package
 	cd jars && sha256sum --quiet --check SHA256SUMS
 	@touch $@

@@ -135,6 +135,6 @@ def jvm_relay(ctx: Context, repetition: int) -> list[dict]:
             startup_s=arrived - relay.started - seconds, output_records=written,
             write_amplification=written / count, cpu_cores_used=relay.sampler.cores_between(arrived - seconds, arrived),
             rss_mb=relay.sampler.peak_rss_mb(), valid=summary["read"] == count and written >= expected["intents"],
-            notes=f"{PARALLELISM} consumer threads, Jackson parse, filter, project, one producer (acks=all)",
+            notes=f"{PARALLELISM} consumer threads, Flink's record check, filter, project, one producer (acks=all)",
         )
     ]  # fmt: skip

@@ -16,10 +16,10 @@ from typing import IO
 
 from benchmarks.engine_job import PREFIX
 from benchmarks.sampler import TreeSampler
-from streamlab import cluster, jars
+from streamlab import cluster, fields, jars
 from streamlab.errors import LabError
 from streamlab.processes import kill_tree
-from streamlab.settings import Settings
+from streamlab.settings import MAX_VALUE_CHARS, Settings
 
 RELAY_SOURCE = Path(__file__).parent / "relay" / "Relay.java"
 STOP_TIMEOUT_S = 60
@@ -132,10 +132,14 @@ def collector(spec: dict, log: Path) -> Child:
     return Child([sys.executable, "-m", "benchmarks.collector", json.dumps(spec)], log, "the collector", True)
 
 
-def java(main: str, args: list[str], log: Path, name: str) -> Child:
+def java(main: str, args: list[str], log: Path, name: str, extra_jars: tuple[Path, ...] = ()) -> Child:
     """A JVM program with the broker's jars (kafka-clients, kafka-tools, Jackson) on its class path."""
-    return Child([cluster.java_executable(), "-cp", jars.classpath("kafka"), main, *args], log, name)
+    classpath = ":".join([jars.classpath("kafka"), *map(str, extra_jars)])
+    return Child([cluster.java_executable(), "-cp", classpath, main, *args], log, name)
 
 
 def relay(bootstrap: str, source: str, target: str, threads: int, log: Path) -> Child:
-    return java(str(RELAY_SOURCE), [bootstrap, source, target, str(threads)], log, "the relay")
+    """The JVM relay, checking each event with the record check and rules of Flink's behavior-stats source."""
+    checks = [fields.rules(fields.BEHAVIOR), str(MAX_VALUE_CHARS)]
+    return java(str(RELAY_SOURCE), [bootstrap, source, target, str(threads), *checks], log, "the relay",
+                (jars.checks_jar(),))  # fmt: skip

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamlab import engines, jobparts, sqlfiles
+from streamlab import engines, fields, jobparts, sqlfiles
 from streamlab.settings import DEAD_LETTERS, Settings
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def sql_values(settings: Settings) -> dict[str, object]:
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     """Register source, parse view and sinks; return the two INSERTs as one statement set."""
-    jobparts.flink_raw_source(table_env, settings, "user_behaviors_raw", settings.input_topic)
+    jobparts.flink_raw_source(table_env, settings, "user_behaviors_raw", settings.input_topic, fields.BEHAVIOR)
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_sink", sql_values(settings)))
     table_env.create_temporary_view(
         "user_behaviors_checked", table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_parse"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flink_jobs.bike_rentals import CRT_TS, WORKLOAD
-from streamlab import engines, jobparts, sqlfiles
+from streamlab import engines, fields, jobparts, sqlfiles
 from streamlab.settings import Settings
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     snapshots, derived = settings.topic("snapshots"), settings.topic("derived")
-    jobparts.flink_event_time_source(table_env, settings, "bike_snapshots_raw", snapshots, CRT_TS)
+    jobparts.flink_event_time_source(table_env, settings, "bike_snapshots_raw", snapshots, fields.BIKE_SNAPSHOT, CRT_TS)
     sink = {"DERIVED_TOPIC": derived, **jobparts.flink_sink_values(settings, "bike_derived_events", derived)}
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_derived_sink", sink))
     checked = table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_snapshot_parse"))

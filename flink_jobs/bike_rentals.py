@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamlab import engines, jobparts, sqlfiles
+from streamlab import engines, fields, jobparts, sqlfiles
 from streamlab.settings import DEAD_LETTERS, Settings
 
 if TYPE_CHECKING:
@@ -23,7 +23,8 @@ CRT_TS = jobparts.EventTime("crt_ts", "crt_dttm", watermark_minutes=5)
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     """Source, parse and counted views, sinks; the hourly INSERT and the dead-letter INSERT as one set."""
-    jobparts.flink_event_time_source(table_env, settings, "bike_events_raw", settings.input_topic, CRT_TS)
+    topic = settings.input_topic
+    jobparts.flink_event_time_source(table_env, settings, "bike_events_raw", topic, fields.BIKE_EVENT, CRT_TS)
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_hourly_sink", {"OUTPUT_DIR": output_uri(settings)}))
     table_env.create_temporary_view("bike_events_checked", table_env.sql_query(sqlfiles.load(WORKLOAD, "flink_parse")))
     table_env.create_temporary_view("bike_events_counted", table_env.sql_query(sqlfiles.load(WORKLOAD, "counted")))

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamlab import engines, jobparts, sqlfiles
+from streamlab import engines, fields, jobparts, sqlfiles
 from streamlab.settings import DEAD_LETTERS, Settings
 
 if TYPE_CHECKING:
     from pyflink.table import StatementSet, TableEnvironment
 
 WORKLOAD = "passthrough"
-# the parse step is behavior-stats's own file, not a copy: the same input gets the same verdicts and the
-# same reasons, so this job's dead letters are the ones behavior-stats writes for the same records
+# the parse step and its fields are behavior-stats's own, not a copy: the same input gets the same verdicts
+# and the same reasons, so this job's dead letters are the ones behavior-stats writes for the same records
 PARSE_WORKLOAD = "behavior-stats"
 
 
@@ -29,7 +29,7 @@ def sql_values(settings: Settings) -> dict[str, object]:
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     """Register source, parse view and sinks; return the two INSERTs as one statement set."""
-    jobparts.flink_raw_source(table_env, settings, "user_behaviors_raw", settings.input_topic)
+    jobparts.flink_raw_source(table_env, settings, "user_behaviors_raw", settings.input_topic, fields.BEHAVIOR)
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_sink", sql_values(settings)))
     table_env.create_temporary_view(
         "user_behaviors_checked", table_env.sql_query(sqlfiles.load(PARSE_WORKLOAD, "flink_parse"))

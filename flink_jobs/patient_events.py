@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamlab import engines, jobparts, sqlfiles
+from streamlab import engines, fields, jobparts, sqlfiles
 from streamlab.settings import DEAD_LETTERS, Settings
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ WORKLOAD = "patient-events"
 
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
-    jobparts.flink_raw_source(table_env, settings, "patient_events_raw", settings.input_topic)
+    jobparts.flink_raw_source(table_env, settings, "patient_events_raw", settings.input_topic, fields.PATIENT_EVENT)
     sink = {
         "OUTPUT_TOPIC": settings.output_topic,
         **jobparts.flink_sink_values(settings, "patient_action_counts", settings.output_topic),

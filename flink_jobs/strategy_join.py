@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamlab import engines, jobparts, sqlfiles
+from streamlab import engines, fields, jobparts, sqlfiles
 from streamlab.settings import Settings
 
 if TYPE_CHECKING:
@@ -17,14 +17,14 @@ if TYPE_CHECKING:
 
 WORKLOAD = "strategy-join"
 # records arrive up to 30 s out of order: a 1-minute watermark delay loses none of them
-TS = jobparts.EventTime("ts", "ts", watermark_minutes=1)
+TS = jobparts.EventTime("ts", "event_time", watermark_minutes=1)
 REJECTS = "ready_dead_letters"
 
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     c_topic, d_topic = settings.topic("c_output"), settings.topic("d_input")
-    jobparts.flink_event_time_source(table_env, settings, "c_outputs_raw", c_topic, TS)
-    jobparts.flink_event_time_source(table_env, settings, "d_inputs_raw", d_topic, TS)
+    jobparts.flink_event_time_source(table_env, settings, "c_outputs_raw", c_topic, fields.STRATEGY_OUTPUT, TS)
+    jobparts.flink_event_time_source(table_env, settings, "d_inputs_raw", d_topic, fields.STRATEGY_INPUT, TS)
     ready = settings.topic("ready")
     sink = {"READY_TOPIC": ready, **jobparts.flink_sink_values(settings, "ready_pairs", ready)}
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_ready_sink", sink))

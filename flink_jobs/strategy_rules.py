@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamlab import engines, jobparts, sqlfiles
+from streamlab import engines, fields, jobparts, sqlfiles
 from streamlab.settings import DEAD_LETTERS, Settings
 from streamlab.workloads import STRATEGY_INPUTS, STRATEGY_OUTPUTS
 
@@ -17,13 +17,14 @@ if TYPE_CHECKING:
     from pyflink.table import StatementSet, TableEnvironment
 
 WORKLOAD = "strategy-join"
-# the source parses ts (flink_parse.sql reads it from there); its watermark is declared but unused here
-TS = jobparts.EventTime("ts", "ts", watermark_minutes=1)
+# the source computes ts from event_time (flink_parse.sql reads it from there); its watermark is declared
+# but unused here
+TS = jobparts.EventTime("ts", "event_time", watermark_minutes=1)
 
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
     inputs = [settings.topic(role) for role in STRATEGY_INPUTS]
-    jobparts.flink_event_time_source(table_env, settings, "strategy_inputs_raw", inputs, TS)
+    jobparts.flink_event_time_source(table_env, settings, "strategy_inputs_raw", inputs, fields.STRATEGY_INPUT, TS)
     outputs = [settings.topic(role) for role in STRATEGY_OUTPUTS]
     sink = {"OUTPUT_TOPICS": ";".join(outputs), **jobparts.flink_sink_values(settings, "strategy_outputs", outputs)}
     table_env.execute_sql(sqlfiles.load(WORKLOAD, "flink_outputs_sink", sink))

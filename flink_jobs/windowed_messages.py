@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamlab import engines, jobparts, sqlfiles
+from streamlab import engines, fields, jobparts, sqlfiles
 from streamlab.settings import DEAD_LETTERS, Settings
 
 if TYPE_CHECKING:
     from pyflink.table import StatementSet, TableEnvironment
 
 WORKLOAD = "windowed-messages"
-TS = jobparts.EventTime("ts", "timestamp", watermark_minutes=1)  # the seed's withWatermark("timestamp", "1 minute")
+TS = jobparts.EventTime("ts", "event_time", watermark_minutes=1)  # the seed's withWatermark("timestamp", "1 minute")
 
 
 def build(table_env: TableEnvironment, settings: Settings) -> StatementSet:
-    jobparts.flink_event_time_source(table_env, settings, "messages_raw", settings.input_topic, TS)
+    jobparts.flink_event_time_source(table_env, settings, "messages_raw", settings.input_topic, fields.MESSAGE, TS)
     sink = {
         "OUTPUT_TOPIC": settings.output_topic,
         **jobparts.flink_sink_values(settings, "message_counts", settings.output_topic),

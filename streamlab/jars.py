@@ -3,6 +3,8 @@
 `make setup` runs Maven over jars/pom.xml, which copies each module's artifacts into
 jars/<module>/lib/. jars/SHA256SUMS pins every file (see `make jars-lock`); a jar that is
 missing or differs from its pin means "run make setup", never a Java stack trace later.
+The one jar built from this repository's sources, jars/checks (the record check every Flink source
+and the bench's relay use), is not pinned: its sources are.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from streamlab.paths import JARS_DIR
 
 MODULES = ("kafka", "flink", "spark")
 CHECKSUM_FILE = JARS_DIR / "SHA256SUMS"
+CHECKS_JAR = JARS_DIR / "checks" / "target" / "streamlab-checks.jar"
 
 
 def pinned_checksums(checksum_file: Path = CHECKSUM_FILE) -> dict[str, str]:
@@ -53,6 +56,13 @@ def verify(module: str, jars_dir: Path = JARS_DIR, deep: bool = True) -> list[Pa
         shown = "; ".join(problems[:3]) + (f" (+{len(problems) - 3} more)" if len(problems) > 3 else "")
         raise LabError(f"{module} jars are not ready ({shown}): run `make setup`")
     return [jars_dir / name for name in sorted(pins)]
+
+
+def checks_jar(jar: Path = CHECKS_JAR) -> Path:
+    """The lab's own jar (jars/checks: the streamlab-json format and RecordCheck), built by `make setup`."""
+    if not jar.is_file():
+        raise LabError(f"the lab's record check is not built ({jar.name} is missing): run `make setup`")
+    return jar
 
 
 def classpath(module: str) -> str:

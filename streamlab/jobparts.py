@@ -1,6 +1,6 @@
-"""Pieces every streaming job wires the same way, from sql/shared/: the raw Kafka source (Flink), the
-dead-letter sink and the dead-letter SELECT (both engines), the consumer group Flink commits to, and
-the delivery guarantee of every Flink Kafka sink.
+"""Pieces every streaming job wires the same way, from sql/shared/: the Kafka source that parses each
+record once (Flink), the envelope check (Spark), the dead-letter sink and the dead-letter SELECT (both
+engines), the consumer group Flink commits to, and the delivery guarantee of every Flink Kafka sink.
 
 Jobs call these; nothing here knows a job. A workload's own SQL stays in sql/<workload>/.
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from streamlab import engines, sqlfiles
+from streamlab.fields import Field, rules
 from streamlab.settings import MAX_VALUE_CHARS, Settings
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def flink_source_values(settings: Settings, table: str, topics: str | Sequence[s
     """The placeholders of a Flink Kafka source table (sql/shared/flink_raw_source.sql and its kin);
     a table over several topics reads them all ('topic' = 'a;b'), each row tagged with its kafka_topic."""
     return {
-        "TABLE_NAME": kafka_table(table),
+        "TABLE_NAME": table,
         "TOPIC": topics if isinstance(topics, str) else ";".join(topics),
         "BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "GROUP_ID": flink_group_id(settings),
@@ -81,22 +82,27 @@ def topic_values(settings: Settings, roles: Sequence[str]) -> dict[str, str]:
     return {role.upper(): settings.topic(role) for role in roles}
 
 
-def flink_raw_source(table_env: TableEnvironment, settings: Settings, table: str, topics: str | Sequence[str]) -> None:
-    """Register `table` as (payload, kafka_topic, kafka_partition, kafka_offset, envelope_reason) over one or
-    more topics: the Kafka table itself is `<table>_kafka`, `table` the envelope check over it."""
-    values = flink_source_values(settings, table, topics)
+def format_values(fields: Sequence[Field]) -> dict[str, object]:
+    """The placeholders of the format part of a Flink source (sql/shared/flink_raw_source.sql and its kin):
+    the rules (streamlab.fields), in the order their reasons are checked, and a column for each."""
+    return {
+        "FIELD_RULES": rules(fields),
+        "FIELD_COLUMNS": "".join(f",\n    `{field.column_name}` {field.column_type}" for field in fields),
+        "MAX_VALUE_CHARS": MAX_VALUE_CHARS,
+    }
+
+
+def flink_raw_source(
+    table_env: TableEnvironment, settings: Settings, table: str, topics: str | Sequence[str], fields: Sequence[Field]
+) -> None:
+    """Register `table` as (payload, reject_reason, one column per field, kafka_topic, kafka_partition,
+    kafka_offset) over one or more topics: every record parsed once, by the source's format."""
+    values = {**flink_source_values(settings, table, topics), **format_values(fields)}
     table_env.execute_sql(sqlfiles.load(SHARED, "flink_raw_source", values))
-    flink_envelope(table_env, table)
-
-
-def flink_envelope(table_env: TableEnvironment, table: str) -> None:
-    """The view `table`: every column of `<table>_kafka` plus envelope_reason (sql/shared/flink_envelope.sql)."""
-    values = {"RECORDS": kafka_table(table), "MAX_VALUE_CHARS": MAX_VALUE_CHARS}
-    table_env.create_temporary_view(table, table_env.sql_query(sqlfiles.load(SHARED, "flink_envelope", values)))
 
 
 def kafka_table(table: str) -> str:
-    """The name of the Kafka table under a source view: parse steps read the view, never this."""
+    """The name of the Kafka records under a Spark source view: parse steps read the view, never this."""
     return f"{table}_kafka"
 
 
@@ -116,25 +122,31 @@ def spark_envelope(spark: SparkSession, records: DataFrame, view: str) -> None:
 
 @dataclass(frozen=True)
 class EventTime:
-    """A rowtime column parsed from a JSON field (yyyy-MM-dd HH:mm:ss), and how far the watermark trails it."""
+    """A rowtime column read from a timestamp field's column (yyyy-MM-dd HH:mm:ss), and how far the
+    watermark trails it."""
 
     column: str
-    field: str
+    text_column: str
     watermark_minutes: int
 
 
 def flink_event_time_source(
-    table_env: TableEnvironment, settings: Settings, table: str, topics: str | Sequence[str], time: EventTime
+    table_env: TableEnvironment,
+    settings: Settings,
+    table: str,
+    topics: str | Sequence[str],
+    fields: Sequence[Field],
+    time: EventTime,
 ) -> None:
     """Register `table` like flink_raw_source, plus the rowtime column and its watermark."""
     values = {
         **flink_source_values(settings, table, topics),
+        **format_values(fields),
         "TIME_COLUMN": time.column,
-        "TIME_FIELD": time.field,
+        "TIME_TEXT": time.text_column,
         "WATERMARK_MINUTES": time.watermark_minutes,
     }
     table_env.execute_sql(sqlfiles.load(SHARED, "flink_event_time_source", values))
-    flink_envelope(table_env, table)
 
 
 def flink_dead_letters(

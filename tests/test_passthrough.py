@@ -206,7 +206,6 @@ def test_flink_reuses_behavior_stats_parse_and_the_shared_dead_letters(loaded: l
     flink_job.build(table_env, SETTINGS)
     assert loaded == [
         ("shared", "flink_raw_source"),
-        ("shared", "flink_envelope"),
         ("passthrough", "flink_sink"),
         ("behavior-stats", "flink_parse"),
         ("passthrough", "query"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flink_jobs.behavior_stats import sql_values
-from streamlab import jobparts, sqlfiles, workloads
+from streamlab import fields, jobparts, sqlfiles, workloads
 from streamlab.errors import LabError
 from streamlab.paths import REPO_ROOT, SQL_DIR
 from streamlab.settings import MAX_VALUE_CHARS, Settings, bootstrap_from_env
@@ -112,8 +112,9 @@ def test_every_expected_sql_file_exists() -> None:
 
 def shared_values(settings: Settings) -> dict[str, object]:
     """Every placeholder a shared file may hold, as the jobs fill them (streamlab.jobparts)."""
-    source = jobparts.flink_source_values(settings, "t_raw", settings.input_topic)
-    time = {"TIME_COLUMN": "ts", "TIME_FIELD": "timestamp", "WATERMARK_MINUTES": 1}
+    source = {**jobparts.flink_source_values(settings, "t_raw", settings.input_topic),
+              **jobparts.format_values(fields.MESSAGE)}  # fmt: skip
+    time = {"TIME_COLUMN": "ts", "TIME_TEXT": "event_time", "WATERMARK_MINUTES": 1}
     sink = jobparts.flink_sink_values(settings, "t_dead_letters", settings.dead_letter_topic)
     envelope = {"RECORDS": jobparts.kafka_table("t_raw"), "MAX_VALUE_CHARS": MAX_VALUE_CHARS}
     return {**sink, **source, **time, **envelope, "CHECKED_VIEW": "t_checked"}

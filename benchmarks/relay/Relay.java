@@ -1,12 +1,12 @@
-// The ceiling for `streamlab bench`: a plain consume-parse-produce relay, no engine.
-// It does what the passthrough workload does (parse the JSON event, keep add_to_cart and purchase,
-// write the projected record) with the same Kafka client library the engines use, one consumer per
-// thread over its share of the partitions and one shared producer (acks=all, as the engines write).
-// Run in Java's source-file mode, so the lab needs no build step for it:
-//   java -cp <jars/kafka/lib/*> benchmarks/relay/Relay.java BOOTSTRAP INPUT OUTPUT THREADS
+// The ceiling for `streamlab bench`: a plain consume-check-produce relay, no engine.
+// It does what the passthrough workload does with the same rules: each event is checked with the one
+// parse Flink's source makes (RecordCheck from jars/checks, given behavior-stats's rules, streamlab/fields.py),
+// add_to_cart and purchase are kept, the projected record is written. The same Kafka client library as
+// the engines, one consumer per thread over its share of the partitions and one shared producer
+// (acks=all, as the engines write). Run in Java's source-file mode, so it needs no build step of its own:
+//   java -cp <jars/kafka/lib/*>:<streamlab-checks.jar> benchmarks/relay/Relay.java BOOTSTRAP INPUT OUTPUT THREADS RULES MAX_CHARS
 // It reads INPUT from its first offset to the end offsets present at start, then prints one JSON line:
 //   {"read": N, "written": M, "seconds": S}   (S from the first poll to the last acknowledged record)
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import lab.streamlab.checks.RecordCheck;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -29,10 +30,15 @@ public class Relay {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Set<String> KEPT = Set.of("add_to_cart", "purchase");
     static final String[] FIELDS = {"user_id", "item_id", "category", "behavior", "ts"};
+    static RecordCheck check;
+    static int[] columns; // where each of FIELDS sits among the rules' values
 
     public static void main(String[] args) throws Exception {
         String bootstrap = args[0], input = args[1], output = args[2];
         int threads = Integer.parseInt(args[3]);
+        check = RecordCheck.of(args[4], Integer.parseInt(args[5]));
+        List<String> ruled = check.rules().stream().map(rule -> rule.field).toList();
+        columns = java.util.Arrays.stream(FIELDS).mapToInt(ruled::indexOf).toArray();
         Properties producing = new Properties();
         producing.put("bootstrap.servers", bootstrap);
         producing.put("acks", "all");
@@ -99,23 +105,23 @@ public class Relay {
         }
     }
 
-    // the passthrough workload's rule: a JSON object with category, behavior and ts, behavior kept
+    // the passthrough workload's rule: a valid event (behavior-stats's checks), its behavior kept
     static byte[] project(ConsumerRecord<byte[], byte[]> record) {
-        try {
-            JsonNode event = JSON.readTree(record.value());
-            if (event == null || !event.isObject() || !event.path("category").isTextual()
-                    || !event.path("ts").isTextual() || !KEPT.contains(event.path("behavior").asText())) {
-                return null;
-            }
-            ObjectNode out = JSON.createObjectNode();
-            for (String field : FIELDS) {
-                out.set(field, event.get(field));
-            }
-            out.put("source_partition", record.partition());
-            out.put("source_offset", record.offset());
-            return JSON.writeValueAsBytes(out);
-        } catch (java.io.IOException malformed) {
+        RecordCheck.Verdict verdict = check.check(record.value());
+        String behavior = (String) verdict.values[columns[3]];
+        if (verdict.reason != null || !KEPT.contains(behavior)) {
             return null;
+        }
+        ObjectNode out = JSON.createObjectNode();
+        for (int index = 0; index < FIELDS.length; index++) {
+            out.put(FIELDS[index], (String) verdict.values[columns[index]]);
+        }
+        out.put("source_partition", record.partition());
+        out.put("source_offset", record.offset());
+        try {
+            return JSON.writeValueAsBytes(out);
+        } catch (java.io.IOException unwritable) {
+            throw new java.io.UncheckedIOException(unwritable);
         }
     }
 }

@@ -1,24 +1,21 @@
--- shared event-time source, Flink DDL (bike-rentals, windowed-messages): raw JSON with a watermark.
--- Concept: event time and watermarks declared in the table. ${TIME_COLUMN} is computed from the JSON
--- field ${TIME_FIELD} (yyyy-MM-dd HH:mm:ss) and declared the rowtime; the WATERMARK clause says
--- records may arrive up to ${WATERMARK_MINUTES} minute(s) out of order (Spark's withWatermark delay). The
--- Kafka source keeps a watermark per partition and passes on the smallest, so a partition that is
--- behind holds the windows open instead of losing its records. A record whose time does not parse
--- has a NULL rowtime: it moves no watermark, and the parse step sends it to the dead letters. The
--- table is registered as ${TABLE_NAME}; the jobs read the envelope view over it (flink_envelope.sql).
+-- shared event-time source, Flink DDL (bike-rentals, windowed-messages, strategy-join): checked records
+-- with a watermark. Concept: event time and watermarks declared in the table. The columns are those of
+-- flink_raw_source.sql (each record parsed once by the 'streamlab-json' format); ${TIME_COLUMN} is computed
+-- from the timestamp column ${TIME_TEXT} and declared the rowtime. The format fills that column only with a
+-- time that prints back as its own text, so TO_TIMESTAMP never moves 2025-02-30 to 02-28, and a record
+-- whose time fails has a NULL rowtime: it moves no watermark, and its reject_reason sends it to the dead
+-- letters. A record rejected for another field but with a good time still moves the watermark. The
+-- WATERMARK clause says records may arrive up to ${WATERMARK_MINUTES} minute(s) out of order (Spark's
+-- withWatermark delay). The Kafka source keeps a watermark per partition and passes on the smallest, so a
+-- partition that is behind holds the windows open instead of losing its records.
 -- With --bounded the end of the input brings a watermark of +infinity: every window fires.
 CREATE TEMPORARY TABLE ${TABLE_NAME} (
     payload STRING,
+    reject_reason STRING${FIELD_COLUMNS},
     kafka_topic STRING METADATA FROM 'topic' VIRTUAL,
     kafka_partition INT METADATA FROM 'partition' VIRTUAL,
     kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL,
-    -- only a time that prints back as its own text, the parse steps' rule: TO_TIMESTAMP alone would
-    -- move 2025-02-30 to 02-28, and a record rejected for that time would still move the watermark
-    ${TIME_COLUMN} AS CASE
-        WHEN DATE_FORMAT(TO_TIMESTAMP(JSON_VALUE(payload, '$.${TIME_FIELD}'), 'yyyy-MM-dd HH:mm:ss'), 'yyyy-MM-dd HH:mm:ss')
-            = JSON_VALUE(payload, '$.${TIME_FIELD}')
-            THEN TO_TIMESTAMP(JSON_VALUE(payload, '$.${TIME_FIELD}'), 'yyyy-MM-dd HH:mm:ss')
-    END,
+    ${TIME_COLUMN} AS TO_TIMESTAMP(${TIME_TEXT}, 'yyyy-MM-dd HH:mm:ss'),
     WATERMARK FOR ${TIME_COLUMN} AS ${TIME_COLUMN} - INTERVAL '${WATERMARK_MINUTES}' MINUTE
 ) WITH (
     'connector' = 'kafka',
@@ -29,6 +26,7 @@ CREATE TEMPORARY TABLE ${TABLE_NAME} (
     'properties.isolation.level' = 'read_committed',
     'scan.startup.mode' = '${STARTUP_MODE}',
     'scan.bounded.mode' = '${BOUNDED_MODE}',
-    'format' = 'raw',
-    'raw.charset' = 'UTF-8'
+    'format' = 'streamlab-json',
+    'streamlab-json.fields' = '${FIELD_RULES}',
+    'streamlab-json.max-value-chars' = '${MAX_VALUE_CHARS}'
 )

@@ -1,14 +1,17 @@
 -- shared envelope check, Spark dialect (every streaming workload): is the raw value one JSON object?
--- Concept: the first half of validation, the same for every topic (see flink_envelope.sql for the
--- twin and why each check is written as it is). The value is parsed once, into a VARIANT `v`, which
--- the workload's parse step reads its fields and their JSON types from (variant_get,
--- schema_of_variant); Flink re-reads the text for each field instead. Differences from Flink:
---   not UTF-8:   Spark's CAST(value AS STRING) keeps invalid bytes: is_valid_utf8 sees them, and a
---                genuine U+FFFD is rejected as on Flink, where it is the only trace of a bad byte.
---   JSON object: try_parse_json already rejects lone surrogate escapes, but accepts trailing text
---                after the first value, as Flink does: the end anchor makes both strict. Duplicate keys
---                keep the last value (spark.sql.variant.allowDuplicateKeys, set by the session), as
---                Flink's JSON functions and Python's json do.
+-- Concept: the first half of validation, the same for every topic, and parse once, then read fields.
+-- The value is parsed once, into a VARIANT `v`, which the workload's parse step reads its fields and
+-- their JSON types from (variant_get, schema_of_variant: lookups in the parsed binary, not parses).
+-- Flink's twin is its source's format ('streamlab-json', jars/checks/.../RecordCheck.java, see
+-- flink_raw_source.sql), which reaches the same verdict on the same bytes, as the pandas oracle does:
+--   not UTF-8:   Spark's CAST(value AS STRING) keeps invalid bytes: is_valid_utf8 sees them. Flink's
+--                format decodes with a U+FFFD for each invalid sequence, so a genuine U+FFFD is refused
+--                on both engines alike (on Flink it is the only trace of a bad byte).
+--   JSON object: try_parse_json rejects lone surrogate escapes (\ud800), as the format does, but
+--                accepts trailing text after the first value, as Jackson does: the end anchor below (the
+--                format's twin) makes both strict. Duplicate keys keep the last value
+--                (spark.sql.variant.allowDuplicateKeys, set by the session), as the format and Python's
+--                json do.
 --   A Spark string literal turns \t \r \n into the characters themselves, which the regex accepts.
 SELECT
     *,

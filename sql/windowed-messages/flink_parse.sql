@@ -1,4 +1,4 @@
--- windowed-messages parse step, Flink dialect: raw JSON -> event time + a reject reason.
+-- windowed-messages parse step, Flink dialect: checked message -> event time + a reject reason.
 -- The job registers this SELECT as the view messages_checked.
 -- Concept: route late data instead of losing it. Flink knows its watermark in SQL: a message whose
 -- 1-minute window the watermark has already closed (the window would drop it without a trace)
@@ -6,18 +6,14 @@
 -- where the watermark is never behind the window operator's, so a row that passes here is never
 -- dropped there. Spark has no CURRENT_WATERMARK: its window drops such rows and only counts them
 -- (numRowsDroppedByWatermark in the query progress). The other checks, and their order, are those
--- of spark_parse.sql and of every workload: the envelope (sql/shared/flink_envelope.sql), the field
--- present and a JSON string (read as in sql/behavior-stats/flink_parse.sql), the time round-tripping.
+-- of spark_parse.sql and of every workload, made by the source's format with its one parse
+-- (sql/shared/flink_event_time_source.sql): the value, the field present and a JSON string, the
+-- time round-tripping; the source also computes ts from event_time and declares the watermark.
 SELECT
     event_time,
     ts,
     CASE
-        WHEN envelope_reason IS NOT NULL THEN envelope_reason
-        WHEN w_timestamp IS NULL THEN 'missing field: timestamp'
-        WHEN SUBSTRING(w_timestamp, 2, 1) <> '"' THEN 'not a string: timestamp'
-        -- parses, and prints back the same: rejects '2025-02-30 ...', which a lenient parser would move
-        WHEN NOT COALESCE(DATE_FORMAT(TO_TIMESTAMP(event_time, 'yyyy-MM-dd HH:mm:ss'), 'yyyy-MM-dd HH:mm:ss') = event_time, FALSE)
-            THEN 'bad timestamp: timestamp'
+        WHEN reject_reason IS NOT NULL THEN reject_reason
         -- the window drops a row once window end - 1 ms is at or behind the watermark: that test, earlier
         WHEN FLOOR(ts TO MINUTE) + INTERVAL '1' MINUTE <= CURRENT_WATERMARK(ts) + INTERVAL '0.001' SECOND
             THEN 'late: its window was already closed'
@@ -26,7 +22,4 @@ SELECT
     kafka_topic,
     kafka_partition,
     kafka_offset
-FROM (
-    SELECT *, JSON_VALUE(w_timestamp, '$[0]') AS event_time
-    FROM (SELECT *, JSON_QUERY(payload, '$.timestamp' WITH WRAPPER) AS w_timestamp FROM messages_raw)
-)
+FROM messages_raw

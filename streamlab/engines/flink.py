@@ -32,7 +32,8 @@ PYFLINK_WORKER_MODE = "_python_worker_execution_mode"  # PyFlink's own switch: "
 
 def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironment:
     """A PyFlink TableEnvironment running on a local mini-cluster inside the gateway JVM."""
-    connector_jars = jars.file_urls("flink")
+    # the connectors, and the lab's streamlab-json format that every streaming source parses with
+    connector_jars = f"{jars.file_urls('flink')};{jars.checks_jar().as_uri()}"
     os.environ.setdefault("LOG4J_PROPERTIES", str(FLINK_LOG_CONFIG))  # read when PyFlink starts its JVM
     # PyFlink's local mode starts a Beam worker pool for Python UDFs on [::] (all interfaces); the jobs
     # have no Python UDFs, and "process" mode starts no such server (read by TableEnvironment.create)
