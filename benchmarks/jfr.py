@@ -27,10 +27,11 @@ from streamlab.settings import bootstrap_from_env
 
 # (group, pattern in a frame's method name): the first pattern matching a frame, top of stack first
 GROUPS = (
-    # Flink's JSON_VALUE keeps parsed JSON paths in a Guava cache: looking them up is part of parsing
+    # the lab's Flink format (RecordCheck, one Jackson pass per record) and Spark's parse_json into a VARIANT;
+    # JSON_VALUE's Guava cache of parsed paths, for a job that still calls it
     (
-        "JSON parsing (JSON_VALUE, get_json_object, Jackson)",
-        r"jackson|JsonValue|JsonPath|SqlJsonUtils|json|cache\.LocalCache",
+        "JSON parsing and field checks (RecordCheck, parse_json/variant, Jackson)",
+        r"jackson|RecordCheck|Variant|JsonValue|JsonPath|SqlJsonUtils|json|cache\.LocalCache",
     ),
     ("timestamp parsing and formatting", r"DateTimeFormatter|DateTimeUtils|TimestampFormatter|DateFormat|java\.time"),
     ("state (keyed state, state store)", r"StateBackend|StateTable|StateStore|RocksDB|HeapValueState"),
@@ -95,7 +96,7 @@ def record(engine: str, workload: str, events: int, bootstrap: str, folder: Path
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.jfr", description=__doc__.splitlines()[0])
     parser.add_argument("engine", choices=("flink", "spark"))
-    parser.add_argument("workload", choices=("behavior-stats", "passthrough"))
+    parser.add_argument("workload", choices=("behavior-stats", "passthrough", "windowed-messages"))
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--bootstrap-servers")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/jfr"))
