@@ -2,7 +2,8 @@
 
 Spark has no upsert-kafka table: the aggregate runs in "update" output mode and the job
 builds the Kafka key (JSON of the primary key) and value itself, so the compacted topic
-looks the same as Flink's. One streaming query per sink: counts and dead letters.
+looks the same as Flink's. One streaming query writes the counts and the dead letters, over one
+read of the topic (sql/shared/spark_routed.sql).
 """
 
 from __future__ import annotations
@@ -18,30 +19,23 @@ if TYPE_CHECKING:
 WORKLOAD = "behavior-stats"
 
 
-def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
-    """(upserts, dead letters) as Kafka-ready key/value frames."""
+def build(spark: SparkSession, settings: Settings) -> DataFrame:
+    """Counts and dead letters as one Kafka-ready frame: key, value, topic."""
     jobparts.spark_raw_source(spark, settings, "user_behaviors_raw", settings.input_topic)
-    spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("user_behaviors_checked")
-    stats = spark.sql(sqlfiles.load(WORKLOAD, "query")).selectExpr(
+    stats = jobparts.SparkResults(
+        sqlfiles.load(WORKLOAD, "query"),
         # the same JSON key and value that Flink's upsert-kafka writes for PRIMARY KEY (category, behavior)
-        "to_json(named_struct('category', category, 'behavior', behavior)) AS key",
-        "to_json(struct(*)) AS value",
+        key="to_json(named_struct('category', category, 'behavior', behavior))",
+        topic=jobparts.quoted(settings.output_topic),
     )
-    return stats, jobparts.spark_dead_letters(spark, "user_behaviors_checked")
+    parsed = spark.sql(sqlfiles.load(WORKLOAD, "spark_parse"))
+    return jobparts.spark_routed(spark, settings, parsed, "user_behaviors_checked", stats)
 
 
 def explain(settings: Settings) -> str:
-    spark = engines.spark_session(settings)
-    stats, _ = build(spark, settings)
-    return engines.spark_plan(stats)
+    return engines.spark_plan(build(engines.spark_session(settings), settings))
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    spark = engines.spark_session(settings)
-    stats, dead_letters = build(spark, settings)
-    return engines.SparkJob(
-        [
-            engines.spark_kafka_sink(stats, settings, "stats", "update", settings.output_topic),
-            engines.spark_kafka_sink(dead_letters, settings, "dead-letters", "append", settings.dead_letter_topic),
-        ]
-    )
+    routed = build(engines.spark_session(settings), settings)
+    return engines.SparkJob([engines.spark_kafka_sink(routed, settings, "routed", "update")])

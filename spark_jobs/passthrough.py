@@ -3,11 +3,12 @@
 Exactly one streaming query with one Kafka source scan writes both outputs: each row carries the topic
 it goes to (sql/passthrough/spark_routed.sql), valid purchase intents to the output topic, rejected
 records to the dead-letter topic, and engines.spark_kafka_sink without a `topic` argument honours that
-column. The other Spark jobs run one query per sink, each scanning its source; here that would not do:
+column. Spark runs one streaming query per sink, each scanning its source; here that would not do:
 Spark's real-time trigger (`run --trigger realTime=...`) runs every source partition as a long-running
 task, so two queries, or a union that scans the source twice, would need twice the task slots of
-`local[parallelism]`. Flink needs no such care: its StatementSet runs both INSERTs over one shared scan
-(flink_jobs/passthrough.py).
+`local[parallelism]`. The stateful jobs share one scan through a shuffle (sql/shared/spark_routed.sql);
+this one needs no shuffle: one SELECT routes each row. Flink needs no such care: its StatementSet runs
+both INSERTs over one shared scan (flink_jobs/passthrough.py).
 """
 
 from __future__ import annotations

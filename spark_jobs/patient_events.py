@@ -3,8 +3,8 @@
 The seed printed the counts in "complete" mode, which re-emits every action on every micro-batch.
 Writing to a compacted topic, "update" is enough and cheaper: each micro-batch writes only the
 actions it changed, keyed by the JSON {"action": ...} that Flink's upsert-kafka writes, so the
-latest record per key is the same answer on both engines. A second query sends the rows without
-an action to the dead-letter topic.
+latest record per key is the same answer on both engines. The same query sends the rows without
+an action to the dead-letter topic, over one read of the topic (sql/shared/spark_routed.sql).
 """
 
 from __future__ import annotations
@@ -20,26 +20,22 @@ if TYPE_CHECKING:
 WORKLOAD = "patient-events"
 
 
-def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
-    """(upserts, dead letters) as Kafka-ready key/value frames."""
+def build(spark: SparkSession, settings: Settings) -> DataFrame:
+    """Counts and dead letters as one Kafka-ready frame: key, value, topic."""
     jobparts.spark_raw_source(spark, settings, "patient_events_raw", settings.input_topic)
-    spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("patient_events_checked")
-    counts = spark.sql(sqlfiles.load(WORKLOAD, "query")).selectExpr(
-        "to_json(named_struct('action', action)) AS key", "to_json(struct(*)) AS value"
+    counts = jobparts.SparkResults(
+        sqlfiles.load(WORKLOAD, "query"),
+        key="to_json(named_struct('action', action))",
+        topic=jobparts.quoted(settings.output_topic),
     )
-    return counts, jobparts.spark_dead_letters(spark, "patient_events_checked")
+    parsed = spark.sql(sqlfiles.load(WORKLOAD, "spark_parse"))
+    return jobparts.spark_routed(spark, settings, parsed, "patient_events_checked", counts)
 
 
 def explain(settings: Settings) -> str:
-    counts, _ = build(engines.spark_session(settings), settings)
-    return engines.spark_plan(counts)
+    return engines.spark_plan(build(engines.spark_session(settings), settings))
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    counts, dead_letters = build(engines.spark_session(settings), settings)
-    return engines.SparkJob(
-        [
-            engines.spark_kafka_sink(counts, settings, "counts", "update", settings.output_topic),
-            engines.spark_kafka_sink(dead_letters, settings, "dead-letters", "append", settings.dead_letter_topic),
-        ]
-    )
+    routed = build(engines.spark_session(settings), settings)
+    return engines.SparkJob([engines.spark_kafka_sink(routed, settings, "routed", "update")])

@@ -23,17 +23,18 @@ WORKLOAD = "windowed-messages"
 OUTPUT_MODE = "update"
 
 
-def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
-    """(window counts, dead letters) as Kafka-ready key/value frames."""
+def build(spark: SparkSession, settings: Settings) -> DataFrame:
+    """Window counts and dead letters as one Kafka-ready frame: key, value, topic."""
     jobparts.spark_raw_source(spark, settings, "messages_raw", settings.input_topic)
-    spark.sql(sqlfiles.load(WORKLOAD, "spark_parse")).createOrReplaceTempView("messages_checked")
-    spark.sql(sqlfiles.load(WORKLOAD, "on_time")).createOrReplaceTempView("messages_on_time")
-    counts = spark.sql(sqlfiles.load(WORKLOAD, "spark_windows")).selectExpr(
+    counts = jobparts.SparkResults(
+        sqlfiles.load(WORKLOAD, "spark_windows"),
         # the JSON key Flink's upsert-kafka writes for PRIMARY KEY (window_start, window_end)
-        "to_json(named_struct('window_start', window_start, 'window_end', window_end)) AS key",
-        "to_json(struct(*)) AS value",
+        key="to_json(named_struct('window_start', window_start, 'window_end', window_end))",
+        topic=jobparts.quoted(settings.output_topic),
     )
-    return counts, jobparts.spark_dead_letters(spark, "messages_checked")
+    parsed = spark.sql(sqlfiles.load(WORKLOAD, "spark_parse"))
+    on_time = ("messages_on_time", sqlfiles.load(WORKLOAD, "on_time"))
+    return jobparts.spark_routed(spark, settings, parsed, "messages_checked", counts, steps=[on_time])
 
 
 def explain(settings: Settings) -> str:
@@ -41,15 +42,9 @@ def explain(settings: Settings) -> str:
     from spark_jobs import windowed_output_modes
 
     spark = engines.spark_session(settings)
-    counts, _ = build(spark, settings)
-    return f"{engines.spark_plan(counts)}\n{windowed_output_modes.describe(spark)}"
+    return f"{engines.spark_plan(build(spark, settings))}\n{windowed_output_modes.describe(spark)}"
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    counts, dead_letters = build(engines.spark_session(settings), settings)
-    return engines.SparkJob(
-        [
-            engines.spark_kafka_sink(counts, settings, "counts", OUTPUT_MODE, settings.output_topic),
-            engines.spark_kafka_sink(dead_letters, settings, "dead-letters", "append", settings.dead_letter_topic),
-        ]
-    )
+    routed = build(engines.spark_session(settings), settings)
+    return engines.SparkJob([engines.spark_kafka_sink(routed, settings, "routed", OUTPUT_MODE)])

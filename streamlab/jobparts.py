@@ -165,6 +165,51 @@ def flink_dead_letters(
     statements.add_insert(table, table_env.sql_query(sqlfiles.load(SHARED, "dead_letters", values)))
 
 
+@dataclass(frozen=True)
+class SparkResults:
+    """A Spark job's results as Kafka records: the workload's SELECT (its query.sql, shared with Flink) and
+    the SQL expressions over that SELECT's columns that give each record's key, value and topic."""
+
+    query: str
+    key: str
+    topic: str  # an expression: a quoted topic name, or a column naming each row's topic
+    value: str = "to_json(struct(*))"
+
+
+def spark_routed(
+    spark: SparkSession,
+    settings: Settings,
+    parsed: DataFrame,
+    checked_view: str,
+    results: SparkResults,
+    steps: Sequence[tuple[str, str]] = (),
+) -> DataFrame:
+    """Results and dead letters as ONE Kafka-ready frame (key, value, topic) over one read of the input
+    (sql/shared/spark_routed.sql): `parsed` is the workload's parse step, which the results query reads
+    as `checked_view`; `steps` are further named SELECTs between the two, in order (name, SQL)."""
+    parsed_view = f"{checked_view}_parsed"
+    parsed.createOrReplaceTempView(parsed_view)
+    values = {
+        "CHECKED_VIEW": checked_view,
+        "PARSED_VIEW": parsed_view,
+        "STEPS": "".join(f",\n{name} AS (\n{sql}\n)" for name, sql in steps),
+        "RESULT_QUERY": results.query,
+        "RESULT_KEY": results.key,
+        "RESULT_VALUE": results.value,
+        "RESULT_TOPIC": results.topic,
+        "DEAD_LETTERS": sqlfiles.load(SHARED, "dead_letters", {"CHECKED_VIEW": checked_view}),
+        "DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+    }
+    # the columns the Kafka sink takes, as a Dataset of its own (see spark_jobs/passthrough.py)
+    return spark.sql(sqlfiles.load(SHARED, "spark_routed", values)).selectExpr("key", "value", "topic")
+
+
+def quoted(topic: str) -> str:
+    """A topic name as a SQL string literal, for SparkResults.topic (Kafka's topic names hold only letters,
+    digits, '.', '_' and '-': nothing to escape)."""
+    return f"'{topic}'"
+
+
 def spark_dead_letters(spark: SparkSession, checked_view: str) -> DataFrame:
     """The rejected rows of `checked_view` as Kafka values: the JSON Flink's dead-letter sink writes."""
     values = {"CHECKED_VIEW": checked_view}
