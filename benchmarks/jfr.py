@@ -81,7 +81,7 @@ def record(engine: str, workload: str, events: int, bootstrap: str, folder: Path
     variant = VARIANTS[f"{engine}/default"]
     settings = runs.settings_for(context, workload, variant, context.fresh_prefix(f"jfr-{engine}"), bounded=True)
     runs.create_topics(settings)
-    runs.preload(context, settings.input_topic, events)
+    runs.preload(context, settings.input_topic, events, runs.WORKLOAD_SHAPES[workload])
     os.environ["JAVA_TOOL_OPTIONS"] = f"-XX:StartFlightRecording=filename={recording},settings=profile"
     try:
         job = processes.engine(settings, context.log("engine"))
@@ -105,7 +105,7 @@ def main(argv: list[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     recording = record(args.engine, args.workload, args.events, bootstrap_from_env(args.bootstrap_servers), args.out)
     jfr = Path(cluster.java_executable()).resolve().with_name("jfr")  # the JDK's own tool, beside java
-    printed = subprocess.run([jfr, "print", "--events", "jdk.ExecutionSample", str(recording)],
+    printed = subprocess.run([jfr, "print", "--stack-depth", "64", "--events", "jdk.ExecutionSample", str(recording)],
                              capture_output=True, text=True, check=True).stdout  # fmt: skip
     stacks = stacks_from(printed)
     total = max(len(stacks), 1)

@@ -29,7 +29,7 @@ def build(spark: SparkSession, settings: Settings) -> DataFrame:
         topic=jobparts.quoted(settings.output_topic),
     )
     parsed = spark.sql(sqlfiles.load(WORKLOAD, "spark_parse"))
-    return jobparts.spark_routed(spark, settings, parsed, "user_behaviors_checked", stats)
+    return jobparts.spark_routed(spark, settings, {"user_behaviors_checked": parsed}, stats)
 
 
 def explain(settings: Settings) -> str:

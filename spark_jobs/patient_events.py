@@ -29,7 +29,7 @@ def build(spark: SparkSession, settings: Settings) -> DataFrame:
         topic=jobparts.quoted(settings.output_topic),
     )
     parsed = spark.sql(sqlfiles.load(WORKLOAD, "spark_parse"))
-    return jobparts.spark_routed(spark, settings, parsed, "patient_events_checked", counts)
+    return jobparts.spark_routed(spark, settings, {"patient_events_checked": parsed}, counts)
 
 
 def explain(settings: Settings) -> str:

@@ -1,10 +1,11 @@
 """strategy-join on Spark, stage 2: C_output joined with D_input within 5 minutes -> D_input_ready.
 
-A stream-stream inner join with a watermark on both sides (withWatermark, as in the seed) and the
-time-range condition of sql/strategy-join/join.sql, so Spark can drop a record from its join state
-once no partner can arrive any more. Append mode, the only one a stream-stream join allows: each
-pair is written once, in the micro-batch where its second record arrives. A second query writes
-the rejected records of both inputs to the join's dead-letter topic.
+A stream-stream inner join with a watermark on both sides (the seed's withWatermark, here SQL's
+WATERMARK clause: sql/strategy-join/spark_watermarked.sql) and the time-range condition of
+sql/strategy-join/join.sql, so Spark can drop a record from its join state once no partner can
+arrive any more. Append mode, the only one a stream-stream join allows: each pair is written once,
+in the micro-batch where its second record arrives. The same query writes the rejected records of
+both inputs to the join's dead-letter topic, over one read of each topic (sql/shared/spark_routed.sql).
 """
 
 from __future__ import annotations
@@ -18,44 +19,41 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 WORKLOAD = "strategy-join"
-WATERMARK_DELAY = "1 minute"  # records arrive up to 30 s out of order: none of them is late
+WATERMARK_DELAY = "1 MINUTE"  # records arrive up to 30 s out of order: none of them is late
 PAIR_JSON = "to_json(named_struct('key', key, 'c_ts', c_ts, 'd_ts', d_ts, 'c_result', c_result, 'd_value', d_value))"
 
 
-def build(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
-    """(pairs as key/value, dead letters of both inputs as value)."""
+def build(spark: SparkSession, settings: Settings) -> DataFrame:
+    """Pairs and the dead letters of both inputs as one Kafka-ready frame: key, value, topic."""
     jobparts.spark_raw_source(spark, settings, "c_outputs_raw", settings.topic("c_output"))
     jobparts.spark_raw_source(spark, settings, "d_inputs_raw", settings.topic("d_input"))
-    spark.sql(sqlfiles.load(WORKLOAD, "spark_output_parse")).createOrReplaceTempView("c_outputs_checked")
-    d_checked = spark.sql(sqlfiles.load(WORKLOAD, "spark_parse", {"RAW_TABLE": "d_inputs_raw"}))
-    d_checked.createOrReplaceTempView("d_inputs_checked")
-    for view, checked, value in (
+    parsed = {
+        "c_outputs_checked": spark.sql(sqlfiles.load(WORKLOAD, "spark_output_parse")),
+        "d_inputs_checked": spark.sql(sqlfiles.load(WORKLOAD, "spark_parse", {"RAW_TABLE": "d_inputs_raw"})),
+    }
+    steps = []
+    for side, checked, value in (
         ("c_results", "c_outputs_checked", "`result`"),
         ("d_inputs", "d_inputs_checked", "`value`"),
     ):
-        side = spark.sql(sqlfiles.load(WORKLOAD, "join_sides", {"CHECKED_VIEW": checked, "VALUE_COLUMN": value}))
-        side.withWatermark("ts", WATERMARK_DELAY).createOrReplaceTempView(view)
-    pairs = spark.sql(sqlfiles.load(WORKLOAD, "join")).selectExpr("key", f"{PAIR_JSON} AS value")
-    dead_letters = jobparts.spark_dead_letters(spark, "c_outputs_checked").union(
-        jobparts.spark_dead_letters(spark, "d_inputs_checked")
+        columns = sqlfiles.load(WORKLOAD, "join_sides", {"CHECKED_VIEW": checked, "VALUE_COLUMN": value})
+        marked = sqlfiles.load(
+            WORKLOAD, "spark_watermarked", {"SIDE": f"{side}_columns", "WATERMARK_DELAY": WATERMARK_DELAY}
+        )
+        steps += [(f"{side}_columns", columns), (side, marked)]
+    pairs = jobparts.SparkResults(
+        sqlfiles.load(WORKLOAD, "join"), key="key", value=PAIR_JSON, topic=jobparts.quoted(settings.topic("ready"))
     )
-    return pairs, dead_letters
+    dead_letters = settings.topic("ready_dead_letters")
+    return jobparts.spark_routed(spark, settings, parsed, pairs, steps, dead_letter_topic=dead_letters)
 
 
 def explain(settings: Settings) -> str:
     """The plan: StreamingSymmetricHashJoin with the time-range condition and an EventTimeWatermark on
     each side; the state cleanup predicates it derives from them are filled in per micro-batch."""
-    pairs, _ = build(engines.spark_session(settings), settings)
-    return engines.spark_plan(pairs)
+    return engines.spark_plan(build(engines.spark_session(settings), settings))
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    pairs, dead_letters = build(engines.spark_session(settings), settings)
-    return engines.SparkJob(
-        [
-            engines.spark_kafka_sink(pairs, settings, "pairs", "append", settings.topic("ready")),
-            engines.spark_kafka_sink(
-                dead_letters, settings, "dead-letters", "append", settings.topic("ready_dead_letters")
-            ),
-        ]
-    )
+    routed = build(engines.spark_session(settings), settings)
+    return engines.SparkJob([engines.spark_kafka_sink(routed, settings, "routed", "append")])

@@ -31,7 +31,7 @@ def build(spark: SparkSession, settings: Settings) -> DataFrame:
         topic="output_topic",
     )
     parsed = spark.sql(sqlfiles.load(WORKLOAD, "spark_parse", {"RAW_TABLE": "strategy_inputs_raw"}))
-    return jobparts.spark_routed(spark, settings, parsed, "strategy_inputs_checked", outputs)
+    return jobparts.spark_routed(spark, settings, {"strategy_inputs_checked": parsed}, outputs)
 
 
 def explain(settings: Settings) -> str:

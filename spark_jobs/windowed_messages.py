@@ -34,7 +34,7 @@ def build(spark: SparkSession, settings: Settings) -> DataFrame:
     )
     parsed = spark.sql(sqlfiles.load(WORKLOAD, "spark_parse"))
     on_time = ("messages_on_time", sqlfiles.load(WORKLOAD, "on_time"))
-    return jobparts.spark_routed(spark, settings, parsed, "messages_checked", counts, steps=[on_time])
+    return jobparts.spark_routed(spark, settings, {"messages_checked": parsed}, counts, steps=[on_time])
 
 
 def explain(settings: Settings) -> str:

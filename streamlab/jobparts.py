@@ -7,7 +7,7 @@ Jobs call these; nothing here knows a job. A workload's own SQL stays in sql/<wo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -179,26 +179,30 @@ class SparkResults:
 def spark_routed(
     spark: SparkSession,
     settings: Settings,
-    parsed: DataFrame,
-    checked_view: str,
+    parsed: Mapping[str, DataFrame],
     results: SparkResults,
     steps: Sequence[tuple[str, str]] = (),
+    dead_letter_topic: str = "",
 ) -> DataFrame:
-    """Results and dead letters as ONE Kafka-ready frame (key, value, topic) over one read of the input
-    (sql/shared/spark_routed.sql): `parsed` is the workload's parse step, which the results query reads
-    as `checked_view`; `steps` are further named SELECTs between the two, in order (name, SQL)."""
-    parsed_view = f"{checked_view}_parsed"
-    parsed.createOrReplaceTempView(parsed_view)
+    """Results and dead letters as ONE Kafka-ready frame (key, value, topic) over one read of each input
+    (sql/shared/spark_routed.sql). `parsed` maps each checked view the results read to the workload's
+    parse step for it; `steps` are further named SELECTs between those and the results, in order (name,
+    SQL). The dead letters of every checked view go to `dead_letter_topic` (default: the job's)."""
+    checked = []
+    for view, frame in parsed.items():
+        frame.createOrReplaceTempView(f"{view}_parsed")
+        checked.append((view, sqlfiles.load(SHARED, "spark_checked_once", {"PARSED_VIEW": f"{view}_parsed"})))
     values = {
-        "CHECKED_VIEW": checked_view,
-        "PARSED_VIEW": parsed_view,
-        "STEPS": "".join(f",\n{name} AS (\n{sql}\n)" for name, sql in steps),
+        "STEPS": ",\n".join(f"{name} AS (\n{sql}\n)" for name, sql in [*checked, *steps]),
         "RESULT_QUERY": results.query,
         "RESULT_KEY": results.key,
         "RESULT_VALUE": results.value,
         "RESULT_TOPIC": results.topic,
-        "DEAD_LETTERS": sqlfiles.load(SHARED, "dead_letters", {"CHECKED_VIEW": checked_view}),
-        "DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+        # dead_letters.sql ends in its WHERE clause; the next view's copy starts on a line of its own
+        "DEAD_LETTERS": "\nUNION ALL\n".join(
+            sqlfiles.load(SHARED, "dead_letters", {"CHECKED_VIEW": view}) for view in parsed
+        ),
+        "DEAD_LETTER_TOPIC": dead_letter_topic or settings.dead_letter_topic,
     }
     # the columns the Kafka sink takes, as a Dataset of its own (see spark_jobs/passthrough.py)
     return spark.sql(sqlfiles.load(SHARED, "spark_routed", values)).selectExpr("key", "value", "topic")
