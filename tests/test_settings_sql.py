@@ -117,8 +117,9 @@ def shared_values(settings: Settings) -> dict[str, object]:
     time = {"TIME_COLUMN": "ts", "TIME_TEXT": "event_time", "WATERMARK_MINUTES": 1}
     sink = jobparts.flink_sink_values(settings, "t_dead_letters", settings.dead_letter_topic)
     envelope = {"RECORDS": jobparts.kafka_table("t_raw"), "MAX_VALUE_CHARS": MAX_VALUE_CHARS}
-    routed = {"PARSED_VIEW": "t_parsed", "STEPS": "t_checked AS (SELECT 1 AS n)", "RESULT_QUERY": "SELECT n FROM t_checked", "RESULT_KEY": "NULL",
-              "RESULT_VALUE": "to_json(struct(*))", "RESULT_TOPIC": "'t_out'", "DEAD_LETTERS": "SELECT 1 AS n",
+    routed = {"PARSED_VIEW": "t_parsed", "STEPS": "t_checked AS (SELECT 1 AS n)",
+              "RESULT_QUERY": "SELECT n FROM t_checked", "RESULT_KEY": "NULL", "RESULT_VALUE": "to_json(struct(*))",
+              "RESULT_TOPIC": "'t_out'", "DEAD_LETTERS": "SELECT 1 AS n",
               "DEAD_LETTER_TOPIC": settings.dead_letter_topic}  # fmt: skip
     return {**sink, **source, **time, **envelope, **routed, "CHECKED_VIEW": "t_checked"}
 
