@@ -17,6 +17,12 @@ from streamlab.errors import LabError
 CLIENT_TIMEOUT_MS = 10_000
 # how long a client waits for the first broker to answer before NoBrokersAvailable
 BOOTSTRAP_TIMEOUT_MS = 5_000
+# how old a consumer's view of partition leaders may grow. kafka-python's end_offsets retries a
+# NOT_LEADER answer without refreshing that view, so a leader that moved (a node rejoined, then the
+# controller's preferred-leader election moved its partitions back) made every retry ask the old
+# leader until the 15 s timeout: CI's exactly-once chaos failure of 2026-12-06, reproduced by
+# test_cluster.py's killed-node test. Its default is 5 minutes.
+METADATA_MAX_AGE_MS = 1_000
 
 
 @dataclass(frozen=True)
@@ -202,6 +208,7 @@ def new_consumer(bootstrap_servers: str, **overrides: Any) -> KafkaConsumer:
             enable_auto_commit=False,
             request_timeout_ms=CLIENT_TIMEOUT_MS + 5_000,
             api_version_auto_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
             **overrides,
         )
     except KafkaError as error:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from kafka import TopicPartition
 from kafka.errors import KafkaError
 
 from streamlab import cluster, kafka_admin
@@ -250,6 +251,7 @@ def test_three_brokers_replicate_every_partition_and_a_killed_node_rejoins(tmp_p
         shown = status(layout)  # every node: the command's default
         assert "brokers [1, 2, 3]" in shown and "under-replicated" not in shown, shown
         assert "False" not in shown.split("cluster at")[0] and "replicated 3 3 True 3/3" in shown, shown
+        leaders_move_back_and_a_consumer_still_finds_them(bootstrap)
     finally:
         assert cluster.down(layout, progress=lambda _: None) == 3
 
@@ -269,3 +271,27 @@ def under_replicated_without(bootstrap: str, node_id: int) -> bool:
     except (LabError, KafkaError):
         return False  # the cluster still lists the dead node and the client tried it first: not yet
     return bool(partitions) and all(node_id not in p.isr and p.leader >= 0 for p in partitions)
+
+
+def leaders_move_back_and_a_consumer_still_finds_them(bootstrap: str) -> None:
+    """Node 2's partitions are led by the others since its kill; the controller's preferred-leader election
+    (periodic, here asked for) hands them back. A consumer whose view of the leaders predates that must
+    still get end offsets: kafka-python retries NOT_LEADER without refreshing its view, and with its
+    5-minute default the call timed out (CI, 2026-12-06: see kafka_admin.METADATA_MAX_AGE_MS)."""
+    before = {(p.topic, p.partition): p.leader for p in kafka_admin.partition_replicas(bootstrap, internal=False)}
+    consumer = kafka_admin.new_consumer(bootstrap)
+    try:
+        partitions = [TopicPartition("replicated", p) for p in sorted(consumer.partitions_for_topic("replicated"))]
+        consumer.end_offsets(partitions)  # its view of the leaders: now
+        with kafka_admin.admin_client(bootstrap) as admin:
+            admin.perform_leader_election(0, {"replicated": [tp.partition for tp in partitions]})  # 0: PREFERRED
+        kafka_admin.wait_until(
+            lambda: (
+                {(p.topic, p.partition): p.leader for p in kafka_admin.partition_replicas(bootstrap, False)} != before
+            ),
+            30,
+            "a partition led by node 2 again",
+        )
+        assert set(consumer.end_offsets(partitions).values()) == {0}
+    finally:
+        consumer.close()
