@@ -232,9 +232,14 @@ def end_offsets(bootstrap_servers: str, topic: str, read_committed: bool = False
 
 
 def read_topic(
-    bootstrap_servers: str, topic: str, read_committed: bool = True, timeout_s: float | None = None
+    bootstrap_servers: str,
+    topic: str,
+    read_committed: bool = True,
+    timeout_s: float | None = None,
+    since_ms: int | None = None,
 ) -> list[Record]:
-    """Every record in the topic up to the end offsets seen at the start: a bounded read.
+    """Every record in the topic up to the end offsets seen at the start: a bounded read. since_ms: only
+    those stamped at or after that time (epoch ms), found by the broker's time index.
 
     read_committed by default: what an exactly-once Flink sink wrote counts once its transaction is
     committed, and records of aborted transactions (a killed run's) are left out; a topic no transaction
@@ -261,7 +266,12 @@ def read_topic(
     deadline = time.monotonic() + (timeout_s or 60 + sum(ends.values()) / 20_000)
     records: list[Record] = []
     try:
-        consumer.assign([Partition(topic, p, OFFSET_BEGINNING) for p in remaining])
+        starts = [Partition(topic, p, OFFSET_BEGINNING if since_ms is None else since_ms) for p in remaining]
+        if since_ms is not None:  # -1 where nothing is that recent: the end, nothing to read there
+            found = consumer.offsets_for_times(starts, timeout=CLIENT_TIMEOUT_MS / 1000)
+            starts = [Partition(topic, t.partition, t.offset if t.offset >= 0 else ends[t.partition]) for t in found]
+            remaining = {t.partition: ends[t.partition] for t in starts if t.offset < ends[t.partition]}
+        consumer.assign(starts)
         while remaining:
             if time.monotonic() > deadline:
                 raise LabError(f"reading {topic!r} did not reach its end offsets in time")

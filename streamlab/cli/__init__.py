@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from streamlab import display, engines
-from streamlab.cli import bench, chaos, check, cluster, info, run
+from streamlab.cli import bench, chaos, check, cluster, info, run, status
 from streamlab.cli.parser import build_parser
 from streamlab.errors import LabError
 
@@ -23,6 +23,7 @@ HANDLERS: dict[str, Callable] = {
     "check": check.cmd_check,
     "bench": bench.cmd_bench,
     "chaos": chaos.cmd_chaos,
+    "status": status.cmd_status,
 }
 
 __all__ = ["build_parser", "main"]

@@ -54,6 +54,8 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
     # the mini-cluster's REST endpoint and blob server bind every interface by default: loopback only
     for key in FLINK_BIND_KEYS:
         config.set(key, LOOPBACK)
+    # the REST API serves metrics as fresh as this (10 s by default): the lab's reports sample it each second
+    config.set("metrics.fetcher.update-interval", "1 s")
     if streaming and not settings.bounded:
         # the upsert-kafka sink flushes on every checkpoint; without one, only its producer's linger
         config.set("execution.checkpointing.interval", FLINK_CHECKPOINT_INTERVAL)
@@ -89,6 +91,24 @@ class FlinkJob(RunningJob):
         self._settings = settings
         self._group_id = group_id
         self._source_topics = source_topics
+
+    def job_id(self) -> str:
+        return str(self._client.get_job_id())
+
+    def rest_url(self) -> str:
+        """The REST API and web UI of the job's mini-cluster. A local job runs in a mini-cluster of its own,
+        whose REST endpoint binds a free port (rest.bind-port 0): two jobs of one process never collide.
+        Flink's client has no getter for it, so it is read from the mini-cluster the client holds."""
+        client = self._client._j_job_client
+        field = client.getClass().getDeclaredField("miniCluster")  # MiniClusterJobClient
+        field.setAccessible(True)
+        return str(field.get(client).getRestAddress().get().toString())
+
+    def ui_url(self) -> str:
+        try:
+            return self.rest_url()
+        except Exception:  # a bounded job that has ended: its mini-cluster is gone
+            return ""
 
     def wait(self) -> None:
         self._result.wait()

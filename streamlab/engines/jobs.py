@@ -66,6 +66,10 @@ class RunningJob:
         """True once the job has read everything in its input topics (as far as the engine tells)."""
         return False
 
+    def ui_url(self) -> str:
+        """The engine's own web UI for this job, on loopback; '' where there is none."""
+        return ""
+
     def drain(self) -> None:
         """Process what has been read to the end and stop: the last open windows are emitted too."""
         self.stop()

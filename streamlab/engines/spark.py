@@ -52,11 +52,14 @@ def spark_session(settings: Settings) -> SparkSession:
         # a JSON object with a key twice keeps the last value, as Flink's JSON functions and Python do
         # (try_parse_json gives NULL for such an object otherwise: sql/shared/spark_envelope.sql)
         .config("spark.sql.variant.allowDuplicateKeys", "true")
-        .config("spark.ui.enabled", os.environ.get("STREAMLAB_SPARK_UI", "false"))
+        # on, as users of Spark expect (`run` and `demo` print its URL); STREAMLAB_SPARK_UI=false turns it off
+        .config("spark.ui.enabled", os.environ.get("STREAMLAB_SPARK_UI", "true"))
         .config("spark.driver.memory", "2g")
         .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
         # 100 by default; the late rows a query dropped are summed from these (SparkJob.dropped_by_watermark)
         .config("spark.sql.streaming.numRecentProgressUpdates", str(PROGRESS_KEPT))
+        # an idle query reports its progress (to the lab's listener: streamlab.monitoring) every second, not 10 s
+        .config("spark.sql.streaming.noDataProgressEventInterval", "1000ms")
     )
     for key, value in settings.engine_conf.items():  # `run --conf`
         builder = builder.config(key, value)
@@ -140,6 +143,17 @@ class SparkJob(RunningJob):
 
     def __init__(self, queries: list) -> None:
         self._queries = queries
+
+    @property
+    def queries(self) -> list[StreamingQuery]:
+        return list(self._queries)
+
+    def ui_url(self) -> str:
+        """The Spark UI of the process's session (its Structured Streaming tab shows the queries)."""
+        from pyspark import SparkContext
+
+        context = SparkContext._active_spark_context
+        return (context.uiWebUrl or "") if context is not None else ""
 
     def wait(self) -> None:
         for query in self._queries:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from streamlab import display, engines, kafka_admin, ownership, results
+from streamlab import display, engines, kafka_admin, monitoring, ownership, results
 from streamlab.engines import ACTIVE_STATES, Pipeline, RunningJob
 from streamlab.errors import LabError
 from streamlab.producing import ProduceStats
@@ -116,7 +116,31 @@ def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = Fa
         if not engines.resume_points(settings):
             remember_rejects_baseline(settings, job)
     with display.console.status(f"starting the {settings.engine} job {workload.name}/{job.name} ..."):
-        return job_module.run(settings)
+        running = job_module.run(settings)
+    whose = f"{job.name}: " if job.name in workload.pipeline else ""
+    if report_progress(settings, workload, job, running):
+        display.console.print(
+            f"{whose}progress every second to the {monitoring.METRICS_TOPIC} topic (run {monitoring.RUN_ID})",
+            highlight=False,
+        )
+    if url := running.ui_url():
+        display.console.print(f"{whose}{settings.engine.capitalize()} web UI: {url}", highlight=False, soft_wrap=True)
+    return running
+
+
+_publishers: dict[str, monitoring.Publisher] = {}  # one per cluster this process reports to
+
+
+def report_progress(settings: Settings, workload: Workload, job: Job, running: RunningJob) -> bool:
+    """The job's progress to the streaming-metrics topic while it runs (streamlab.monitoring); False for a
+    batch job, which has ended by now."""
+    if job.batch:
+        return False
+    if settings.bootstrap_servers not in _publishers:
+        _publishers[settings.bootstrap_servers] = monitoring.Publisher(settings.bootstrap_servers)
+    identity = monitoring.JobIdentity(settings.engine, workload.name, job.name, monitoring.RUN_ID)
+    monitoring.follow(running, identity, _publishers[settings.bootstrap_servers])
+    return True
 
 
 STAGE_CATCH_UP_S = 600  # how long a pipeline stage may take to read its backlog before the next one starts

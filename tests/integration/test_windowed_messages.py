@@ -19,6 +19,7 @@ from spark_jobs.windowed_output_modes import MODES, describe
 from streamlab import engines, workloads
 from streamlab.settings import Settings
 from tests.integration.commands import one_line, streamlab, succeeded
+from tests.integration.reports import assert_reported_every_field
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -46,6 +47,8 @@ def test_live_late_messages_are_routed_by_flink_or_dropped_by_spark(engine: str,
     )
     assert "[all accounted for]" in output
     assert f"{engine} result matches the pandas oracle" in output
+    # its progress on streaming-metrics: event time, state and checkpoints or batches, all reported
+    assert_reported_every_field(kafka_bootstrap, output, engine, {"windows"})
     if engine == "flink":  # Flink routes late messages, it never drops them
         routed = re.search(r"\(([0-9,]+) late record\(s\) routed to the dead letters and left out\)", output)
         assert routed and int(routed[1].replace(",", "")) > 0, output[-2000:]
