@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,11 @@ def settings_from(spec: dict) -> Settings:
 
 
 def main(argv: list[str]) -> int:
+    # measured as before issue 18's progress reports: a same-session A/B (2026-12-06, /tmp runs named in
+    # docs/monitoring.md) put Flink's drains 14-23% lower with them on; until that cost is cut, the bench
+    # measures the engines without the reports and without the Spark UI
+    os.environ[lifecycle.REPORTS_ENV] = "off"
+    os.environ.setdefault("STREAMLAB_SPARK_UI", "false")
     settings = settings_from(json.loads(argv[1]))
     workload = workloads.get(settings.workload)
     job = workload.job(settings.job or None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,13 +129,14 @@ def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = Fa
     return running
 
 
+REPORTS_ENV = "STREAMLAB_PROGRESS_REPORTS"  # "off": no progress reports (the bench sets it, see engine_job)
 _publishers: dict[str, monitoring.Publisher] = {}  # one per cluster this process reports to
 
 
 def report_progress(settings: Settings, workload: Workload, job: Job, running: RunningJob) -> bool:
     """The job's progress to the streaming-metrics topic while it runs (streamlab.monitoring); False for a
     batch job, which has ended by now."""
-    if job.batch:
+    if job.batch or os.environ.get(REPORTS_ENV) == "off":
         return False
     if settings.bootstrap_servers not in _publishers:
         _publishers[settings.bootstrap_servers] = monitoring.Publisher(settings.bootstrap_servers)
