@@ -47,7 +47,7 @@ class Publisher:
 
     def flush(self, timeout_s: float = 5.0) -> None:
         if self._producer.flush(timeout_s):
-            self.warn_once(f"{self._producer.__len__()} reports not delivered")
+            self.warn_once(f"{len(self._producer)} reports not delivered")
 
     def warn_once(self, error: object) -> None:
         if not self._failed:
@@ -107,8 +107,8 @@ class FlinkReporter(threading.Thread):
 
     def run(self) -> None:
         before = None
-        stop = threading.Event()
-        while not stop.wait(SAMPLE_S):
+        while True:
+            time.sleep(SAMPLE_S)
             try:
                 sample = self.rest.sample()
             except OSError:  # the job's mini-cluster is gone (or going): the job has ended
