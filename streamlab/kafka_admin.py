@@ -255,6 +255,8 @@ def read_topic(
 
     ends = end_offsets(bootstrap_servers, topic, read_committed)  # also the "no such topic" / "no broker" errors
     remaining = {p: end for p, end in ends.items() if end > 0}
+    if not remaining:
+        return []  # an empty topic (offsets_for_times refuses an empty list of partitions)
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap_servers,
@@ -293,6 +295,22 @@ def read_topic(
         return records
     finally:
         consumer.close()
+
+
+def newest_timestamp(bootstrap_servers: str, topic: str) -> float | None:
+    """The largest record timestamp in a topic (epoch s), None while it is empty: one ListOffsets request per
+    partition for the max timestamp (KIP-734), nothing read."""
+    from confluent_kafka import TopicPartition as Partition
+    from confluent_kafka.admin import AdminClient, OffsetSpec
+
+    partitions = end_offsets(bootstrap_servers, topic)  # also the "no such topic" / "no broker" errors
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+    asked = {Partition(topic, partition): OffsetSpec.max_timestamp() for partition in partitions}
+    stamps = [
+        future.result().timestamp
+        for future in admin.list_offsets(asked, request_timeout=CLIENT_TIMEOUT_MS / 1000).values()
+    ]
+    return max((stamp / 1000 for stamp in stamps if stamp >= 0), default=None)
 
 
 def latest_per_key(records: list[Record]) -> dict[bytes, bytes]:

@@ -93,7 +93,7 @@ def test_flink_rates_come_from_two_samples_and_arrivals_add_the_backlogs_growth(
 def test_an_envelope_is_json_with_every_field_and_reads_back() -> None:
     envelope = spark_envelope(WHO, progress())
     document = json.loads(envelope.to_json())
-    assert tuple(document) == FIELDS
+    assert tuple(document) == (*FIELDS, "topics", "output_dir", "links")
     assert Envelope.from_json(envelope.to_json()) == envelope
     ended = terminal_envelope(WHO, "FAILED", "boom")
     assert ended.status == "FAILED" and ended.raw == {"error": "boom"} and ended.processing_rate is None
@@ -112,7 +112,7 @@ def test_status_shows_running_jobs_first_and_a_silent_one_as_not_reporting() -> 
         ("spark/a-first/stats", "FINISHED"),
         ("spark/behavior-stats/other", "NOT REPORTING"),
     ]
-    assert rows[0]["age s"] == 1.0 and rows[0]["lag"] == 66 and SILENT_S < 40
+    assert rows[0]["report age s"] == 1.0 and rows[0]["lag"] == 66 and SILENT_S < 40
 
 
 def test_flinks_end_of_input_watermark_is_no_time_of_day() -> None:

@@ -24,6 +24,7 @@ HANDLERS: dict[str, Callable] = {
     "bench": bench.cmd_bench,
     "chaos": chaos.cmd_chaos,
     "status": status.cmd_status,
+    "alerts": status.cmd_alerts,
 }
 
 __all__ = ["build_parser", "main"]

@@ -4,11 +4,13 @@ the handle of a submitted job (status, caught up, drain with a savepoint)."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamlab import jars, kafka_admin
 from streamlab.engines.checkpoints import latest_flink_checkpoint
 from streamlab.engines.jobs import LOOPBACK, RunningJob, output_to_log
+from streamlab.errors import LabError
 from streamlab.paths import COMPOSE_DIR
 from streamlab.settings import Settings
 
@@ -29,6 +31,24 @@ FLINK_BIND_KEYS = ("rest.bind-address", "rest.address", "jobmanager.bind-host", 
 
 PYFLINK_WORKER_MODE = "_python_worker_execution_mode"  # PyFlink's own switch: "loopback" or "process"
 
+# Flink's Prometheus reporter (docs/monitoring.md), served on loopback by the lab's subclass (jars/checks). A
+# local job's mini-cluster loads no plugin folder, so both jars go on the gateway JVM's classpath, through the
+# one variable PyFlink's launcher adds to it (pyflink_gateway_server.construct_hadoop_classpath).
+PROMETHEUS_FACTORY = "lab.streamlab.metrics.LoopbackPrometheusReporterFactory"
+PROMETHEUS_URL_PROPERTY = "streamlab.prometheus.url"  # where the reporter says which free port it took
+GATEWAY_CLASSPATH_ENV = "HADOOP_CLASSPATH"
+
+
+def prometheus_reporter_jars() -> list[str]:
+    """The lab's reporter and Flink's flink-metrics-prometheus, as PyFlink's wheel ships it (a plugin)."""
+    import pyflink
+
+    plugin = Path(pyflink.__file__).parent / "plugins" / "metrics-prometheus"
+    found = sorted(plugin.glob("flink-metrics-prometheus-*.jar"))
+    if not found:
+        raise LabError(f"no flink-metrics-prometheus jar in {plugin}: reinstall apache-flink (make setup)")
+    return [str(jars.checks_jar()), str(found[0])]
+
 
 def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironment:
     """A PyFlink TableEnvironment running on a local mini-cluster inside the gateway JVM."""
@@ -38,6 +58,9 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
     # PyFlink's local mode starts a Beam worker pool for Python UDFs on [::] (all interfaces); the jobs
     # have no Python UDFs, and "process" mode starts no such server (read by TableEnvironment.create)
     os.environ[PYFLINK_WORKER_MODE] = "process"
+    os.environ[GATEWAY_CLASSPATH_ENV] = os.pathsep.join(
+        [*prometheus_reporter_jars(), os.environ.get(GATEWAY_CLASSPATH_ENV, "")]
+    ).rstrip(os.pathsep)
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
     mode = EnvironmentSettings.in_streaming_mode() if streaming else EnvironmentSettings.in_batch_mode()
@@ -56,6 +79,8 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
         config.set(key, LOOPBACK)
     # the REST API serves metrics as fresh as this (10 s by default): the lab's reports sample it each second
     config.set("metrics.fetcher.update-interval", "1 s")
+    config.set("metrics.reporter.prom.factory.class", PROMETHEUS_FACTORY)
+    config.set("metrics.reporter.prom.port", "0")  # any free port: two jobs' processes may run at once
     if streaming and not settings.bounded:
         # the upsert-kafka sink flushes on every checkpoint; without one, only its producer's linger
         config.set("execution.checkpointing.interval", FLINK_CHECKPOINT_INTERVAL)
@@ -103,6 +128,12 @@ class FlinkJob(RunningJob):
         field = client.getClass().getDeclaredField("miniCluster")  # MiniClusterJobClient
         field.setAccessible(True)
         return str(field.get(client).getRestAddress().get().toString())
+
+    def prometheus_url(self) -> str:
+        """Flink's Prometheus text for the job's mini-cluster (every operator's metrics), on loopback."""
+        from pyflink.java_gateway import get_gateway
+
+        return str(get_gateway().jvm.System.getProperty(PROMETHEUS_URL_PROPERTY) or "")
 
     def ui_url(self) -> str:
         try:

@@ -70,6 +70,10 @@ class RunningJob:
         """The engine's own web UI for this job, on loopback; '' where there is none."""
         return ""
 
+    def prometheus_url(self) -> str:
+        """The engine's own Prometheus endpoint for this job, on loopback; '' where there is none."""
+        return ""
+
     def drain(self) -> None:
         """Process what has been read to the end and stop: the last open windows are emitted too."""
         self.stop()

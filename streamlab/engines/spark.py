@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 SPARK_LOG_CONFIG = COMPOSE_DIR / "spark" / "log4j2.properties"
 
+PROMETHEUS_PATH = "/metrics/prometheus"  # on the Spark UI's port
 PROGRESS_KEPT = 100_000  # micro-batch progress reports a Spark query keeps
 
 
@@ -54,6 +55,11 @@ def spark_session(settings: Settings) -> SparkSession:
         .config("spark.sql.variant.allowDuplicateKeys", "true")
         # on, as users of Spark expect (`run` and `demo` print its URL); STREAMLAB_SPARK_UI=false turns it off
         .config("spark.ui.enabled", os.environ.get("STREAMLAB_SPARK_UI", "true"))
+        # Prometheus text on the UI's port (docs/monitoring.md): Spark's metrics system through its servlet sink,
+        # each streaming query's rates, latency, watermark and state rows among them (metricsEnabled)
+        .config("spark.metrics.conf.*.sink.prometheusServlet.class", "org.apache.spark.metrics.sink.PrometheusServlet")
+        .config("spark.metrics.conf.*.sink.prometheusServlet.path", PROMETHEUS_PATH)
+        .config("spark.sql.streaming.metricsEnabled", "true")
         .config("spark.driver.memory", "2g")
         .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
         # 100 by default; the late rows a query dropped are summed from these (SparkJob.dropped_by_watermark)
@@ -154,6 +160,11 @@ class SparkJob(RunningJob):
 
         context = SparkContext._active_spark_context
         return (context.uiWebUrl or "") if context is not None else ""
+
+    def prometheus_url(self) -> str:
+        """Spark's PrometheusServlet: the driver's metrics, the streaming queries' among them (none without the UI)."""
+        ui = self.ui_url()
+        return f"{ui}{PROMETHEUS_PATH}/" if ui else ""  # the servlet answers below the path
 
     def wait(self) -> None:
         for query in self._queries:

@@ -25,6 +25,10 @@ class JobIdentity:
     workload: str
     job: str  # the registry's job name (a stage of a pipeline), else the workload's
     run_id: str  # one per `streamlab` process that started the job
+    # where the job reads and writes, for readers of the reports (alerts, the dashboard): topic per role
+    topics: dict[str, str] = field(default_factory=dict)
+    output_dir: str | None = None  # jobs that write files
+    links: dict[str, str] = field(default_factory=dict)  # "ui": the engine's web UI, "prometheus": its scrape URL
 
     @property
     def key(self) -> str:
@@ -47,6 +51,9 @@ class Envelope:
     batch_or_checkpoint_ms: float | None = None  # Spark: the last micro-batch; Flink: the last checkpoint
     state_rows: int | None = None  # rows in state; None where the engine does not count them
     raw: dict[str, Any] = field(default_factory=dict)
+    topics: dict[str, str] = field(default_factory=dict)  # JobIdentity's: not a measurement
+    output_dir: str | None = None
+    links: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -61,7 +68,8 @@ class Envelope:
         return cls(**{name: document.get(name) for name in cls.__dataclass_fields__ if name in document})
 
 
-FIELDS = tuple(Envelope.__dataclass_fields__)
+# the measured fields, each documented per engine in docs/monitoring.md (topics, output_dir and links say where)
+FIELDS = tuple(name for name in Envelope.__dataclass_fields__ if name not in ("topics", "output_dir", "links"))
 
 
 def iso_ms(epoch_ms: float) -> str:

@@ -124,8 +124,10 @@ def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = Fa
             f"{whose}progress every second to the {monitoring.METRICS_TOPIC} topic (run {monitoring.RUN_ID})",
             highlight=False,
         )
-    if url := running.ui_url():
-        display.console.print(f"{whose}{settings.engine.capitalize()} web UI: {url}", highlight=False, soft_wrap=True)
+    engine = settings.engine.capitalize()
+    for what, url in ((f"{engine} web UI", running.ui_url()), (f"{engine} Prometheus", running.prometheus_url())):
+        if url:
+            display.console.print(f"{whose}{what}: {url}", highlight=False, soft_wrap=True)
     return running
 
 
@@ -140,7 +142,11 @@ def report_progress(settings: Settings, workload: Workload, job: Job, running: R
         return False
     if settings.bootstrap_servers not in _publishers:
         _publishers[settings.bootstrap_servers] = monitoring.Publisher(settings.bootstrap_servers)
-    identity = monitoring.JobIdentity(settings.engine, workload.name, job.name, monitoring.RUN_ID)
+    output_dir = str(settings.output_dir) if settings.output_dir else None
+    links = {name: url for name, url in (("ui", running.ui_url()), ("prometheus", running.prometheus_url())) if url}
+    identity = monitoring.JobIdentity(
+        settings.engine, workload.name, job.name, monitoring.RUN_ID, dict(settings.topics), output_dir, links
+    )
     monitoring.follow(running, identity, _publishers[settings.bootstrap_servers])
     return True
 

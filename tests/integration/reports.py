@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
+import urllib.request
 
 from streamlab import kafka_admin, monitoring
-from streamlab.monitoring import Envelope
+from streamlab.monitoring import Envelope, alerts, status
 from tests.integration.commands import streamlab, succeeded
 
 
@@ -42,6 +45,55 @@ def assert_reported_every_field(bootstrap: str, output: str, engine: str, jobs: 
         assert not missing, f"{engine} {job}: never filled {sorted(missing)}; last report {of_job[-2]}"
         assert of_job[-1].status in ("FINISHED", "CANCELED"), of_job[-1]
     # and `streamlab status` shows how each ended, from the same reports
-    shown = json.loads(succeeded(streamlab("status", "--json", "--bootstrap-servers", bootstrap)))
+    shown = json.loads(succeeded(streamlab("status", "--json", "--bootstrap-servers", bootstrap)))["jobs"]
     ours = {row["job"]: row["state"] for row in shown if row["run"] == reports[0].run_id}
     assert ours == {envelope.key: envelope.status for envelope in reports}, shown
+
+
+# the metrics each engine's own Prometheus endpoint must serve (docs/monitoring.md, "Prometheus")
+PROMETHEUS_METRICS = {
+    "flink": ("operator_numRecordsOut", "operator_pendingRecords", "operator_currentOutputWatermark"),
+    "spark": ("inputRate_total", "processingRate_total", "latency", "eventTime_watermark", "states_rowsTotal"),
+}
+
+
+class Watch(threading.Thread):
+    """While a run goes on: scrapes the Prometheus endpoint its job reports (status.document), once the text
+    names every metric of PROMETHEUS_METRICS, and runs an alerter on the jobs' reports."""
+
+    def __init__(self, bootstrap: str, engine: str, thresholds: alerts.Thresholds) -> None:
+        super().__init__(daemon=True)
+        self.bootstrap, self.engine = bootstrap, engine
+        self.alerter = alerts.Alerter(bootstrap, thresholds)
+        self.scraped = ""  # the last Prometheus text read
+        self._finish = threading.Event()
+
+    def __enter__(self) -> Watch:
+        self.alerter.start()
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._finish.set()
+        self.join(10)
+        time.sleep(alerts.TICK_S * 2)  # the job's last report reaches the alerter
+        self.alerter.stop()
+
+    def run(self) -> None:
+        while not self._finish.wait(1.0) and not self.has_every_metric():
+            for url in self.running_endpoints():
+                try:
+                    self.scraped = urllib.request.urlopen(url, timeout=5).read().decode()
+                except OSError:
+                    continue  # the job ended meanwhile
+
+    def running_endpoints(self) -> list[str]:
+        rows = status.document(self.bootstrap, 60)["jobs"]
+        ours = [row for row in rows if row["job"].startswith(f"{self.engine}/") and row["state"] == "RUNNING"]
+        return [row["prometheus_url"] for row in ours if row["prometheus_url"]]
+
+    def has_every_metric(self) -> bool:
+        return all(name in self.scraped for name in PROMETHEUS_METRICS[self.engine])
+
+    def changes(self, job: str) -> list[tuple[str, str]]:
+        return [(alert.rule, alert.state) for alert in self.alerter.raised if alert.job == job]

@@ -11,15 +11,17 @@ they arrived; that some are, the test insists on.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from spark_jobs.windowed_output_modes import MODES, describe
 from streamlab import engines, workloads
+from streamlab.monitoring import alerts
 from streamlab.settings import Settings
 from tests.integration.commands import one_line, streamlab, succeeded
-from tests.integration.reports import assert_reported_every_field
+from tests.integration.reports import PROMETHEUS_METRICS, Watch, assert_reported_every_field
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -28,27 +30,30 @@ WORKLOAD = workloads.get("windowed-messages")
 
 @pytest.mark.parametrize("engine", ["flink", "spark"])
 def test_live_late_messages_are_routed_by_flink_or_dropped_by_spark(engine: str, kafka_bootstrap: str) -> None:
-    output = one_line(
-        succeeded(
-            streamlab(
-                "demo",
-                engine,
-                "windowed-messages",
-                "--count",
-                "400",
-                "--rate",
-                "20",
-                "--late-fraction",
-                "0.1",
-                "--bootstrap-servers",
-                kafka_bootstrap,
+    # every 10th record malformed: a dead-letter share far above the alert's 2% while the demo runs
+    forced = alerts.Thresholds(alert_after_s=8, dead_letter_share=0.02)
+    with Watch(kafka_bootstrap, engine, forced) as watch:
+        output = one_line(
+            succeeded(
+                streamlab(
+                    "demo", engine, "windowed-messages", "--count", "400", "--rate", "20", "--late-fraction", "0.1",
+                    "--bad-every", "10", "--bootstrap-servers", kafka_bootstrap,
+                )
             )
         )  # fmt: skip
-    )
     assert "[all accounted for]" in output
     assert f"{engine} result matches the pandas oracle" in output
     # its progress on streaming-metrics: event time, state and checkpoints or batches, all reported
     assert_reported_every_field(kafka_bootstrap, output, engine, {"windows"})
+    # the engine's own Prometheus endpoint served its named metrics while the job ran
+    assert watch.has_every_metric(), f"{engine}: {PROMETHEUS_METRICS[engine]} not all in:\n{watch.scraped[:2000]}"
+    # the alert fired and cleared when the job ended, in streaming-alerts and in `streamlab status`
+    job = f"{engine}/windowed-messages/windows"
+    assert watch.changes(job) == [("dead-letters", "FIRING"), ("dead-letters", "CLEARED")], watch.alerter.raised
+    shown = json.loads(succeeded(streamlab("status", "--json", "--bootstrap-servers", kafka_bootstrap)))["alerts"]
+    assert [row["state"] for row in shown if row["job"] == job and row["rule"] == "dead-letters"][:2] == [
+        "CLEARED", "FIRING"
+    ], shown  # newest first  # fmt: skip
     if engine == "flink":  # Flink routes late messages, it never drops them
         routed = re.search(r"\(([0-9,]+) late record\(s\) routed to the dead letters and left out\)", output)
         assert routed and int(routed[1].replace(",", "")) > 0, output[-2000:]
