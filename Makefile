@@ -11,12 +11,13 @@ JAR_POMS := jars/pom.xml $(wildcard jars/*/pom.xml)
 # the lab's own Java (the record check of every Flink source), built by the same Maven run
 CHECKS_SOURCES := $(shell find jars/checks/src -type f)
 
-.PHONY: help setup prereqs flink-run spark-run bench test test-slow test-unit lint versions \
+.PHONY: help setup prereqs flink-run spark-run dashboard bench test test-slow test-unit lint versions \
         cluster-up cluster-down cluster-status results clean jars-lock constraints
 
 help:
 	@echo "make flink-run   start everything and show $(WORKLOAD) live on Flink"
 	@echo "make spark-run   the same workload on Spark"
+	@echo "make dashboard   a live web page of every running job of both engines (PORT=8050)"
 	@echo "make test        lint, format check, unit tests, every workload on both engines vs pandas (~10 min)"
 	@echo "make test-slow   the slow tier: chaos, demos, validation matrix, clusters, listeners, the tiny bench"
 	@echo "make bench       Flink vs Spark latency and throughput, short profile (PROFILE=full: about an hour)"
@@ -75,6 +76,9 @@ flink-run: setup
 spark-run: setup
 	$(STREAMLAB) demo spark $(WORKLOAD)
 
+dashboard: setup
+	$(STREAMLAB) dashboard $(if $(PORT),--port $(PORT))
+
 PROFILE ?= short
 bench: setup
 	$(STREAMLAB) bench --profile $(PROFILE)
@@ -96,6 +100,7 @@ test-unit: setup
 
 versions: setup
 	@$(STREAMLAB) versions
+	@chromium --version 2>/dev/null || echo "chromium: not installed (apt-get install -y chromium chromium-driver)"
 
 cluster-up: setup
 	$(STREAMLAB) cluster up $(if $(BROKERS),--brokers $(BROKERS))

@@ -5,7 +5,7 @@ workload is left out without a reason, so a new workload gets every test by its 
 - make test (fast): lint, the format check, the unit tests, and one bounded run of every workload x
   engine against its pandas oracle, dead letters included (tests/integration/test_end_to_end.py).
 - make test-slow: everything else, marked `slow`: chaos, demos, the validation matrix, live windows,
-  the jobs outside a pipeline, clusters, listeners, ownership and the tiny bench.
+  the jobs outside a pipeline, clusters, listeners, ownership, the tiny bench and the dashboard in Chromium.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from streamlab import display, engines
-from streamlab.cli import bench, chaos, check, cluster, info, run, status
+from streamlab.cli import bench, chaos, check, cluster, dashboard, info, run, status
 from streamlab.cli.parser import build_parser
 from streamlab.errors import LabError
 
@@ -25,6 +25,7 @@ HANDLERS: dict[str, Callable] = {
     "chaos": chaos.cmd_chaos,
     "status": status.cmd_status,
     "alerts": status.cmd_alerts,
+    "dashboard": dashboard.cmd_dashboard,
 }
 
 __all__ = ["build_parser", "main"]

@@ -8,6 +8,7 @@ from streamlab import cluster, display, kafka_admin
 from streamlab.cli.common import EMBEDDED, embedded_bootstrap
 from streamlab.cli.flags import bootstrap_flag
 from streamlab.cliargs import positive_int
+from streamlab.dashboard import background
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
 
@@ -49,6 +50,9 @@ def cmd_cluster(args: argparse.Namespace) -> None:
         else:
             cluster.up(EMBEDDED, args.brokers)
     elif args.action == "down":
+        # the dashboard a demo started goes first, while its clients still have a broker to say goodbye to
+        if (pid := background.stop(EMBEDDED.run_dir)) is not None:
+            display.console.print(f"stopped the dashboard (pid {pid})")
         cluster.down(EMBEDDED, wipe=args.wipe)
     elif args.action == "kill":
         cluster.kill_node(EMBEDDED, args.node)

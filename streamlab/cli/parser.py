@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from streamlab.cli import bench, chaos, check, cluster, info, run, status
+from streamlab.cli import bench, chaos, check, cluster, dashboard, info, run, status
 
 DESCRIPTION = "streamlab: one entry point for the cluster, producers, jobs, results, checks, chaos and the bench."
 
@@ -19,4 +19,5 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_parser(commands)
     chaos.add_parser(commands)
     status.add_parser(commands)
+    dashboard.add_parser(commands)
     return parser

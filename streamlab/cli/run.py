@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Sequence
 
 from streamlab import display, ownership, results, workloads
-from streamlab.cli.common import bootstrap_or_embedded, reading_settings, settings_from
+from streamlab.cli.common import EMBEDDED, bootstrap_or_embedded, reading_settings, settings_from
 from streamlab.cli.flags import bootstrap_flag, engine_flags, file_flags, job_arg, topic_flags, workload_arg
 from streamlab.cliargs import path, positive_int
 from streamlab.errors import LabError
@@ -154,11 +155,27 @@ def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> Non
         run_to_the_end(workload, stages)
     else:
         settings = settings.with_(bootstrap_servers=bootstrap_or_embedded(args))
+        _show_dashboard(args, settings.bootstrap_servers)
         stages = lifecycle.stages_of(settings, workload.stages())
         _demo_live(settings, workload, stages, options, producer_argv)
     for stage in stages:
         whose = settings.engine + (f" {stage.job.name}" if len(stages) > 1 else "")
         _demo_verdict(stage, workload, whose)
+
+
+def _show_dashboard(args: argparse.Namespace, bootstrap: str) -> None:
+    """On the embedded cluster, the lab's dashboard: started in the background unless one runs, stopped by
+    `cluster down`. On a named cluster (a test's, say) nothing is left running: the command that shows it."""
+    if args.bootstrap_servers or os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        shown = f"`streamlab dashboard --bootstrap-servers {bootstrap}` shows this run live"
+    else:
+        from streamlab.dashboard import background
+
+        try:
+            shown = background.ensure_running(bootstrap, EMBEDDED.run_dir)
+        except OSError as error:  # the demo does not need it
+            shown = f"could not be started ({error})"
+    display.console.print(f"dashboard: {shown}", highlight=False, soft_wrap=True)
 
 
 def _demo_live(

@@ -49,7 +49,9 @@ def test_live_late_messages_are_routed_by_flink_or_dropped_by_spark(engine: str,
     assert watch.has_every_metric(), f"{engine}: {PROMETHEUS_METRICS[engine]} not all in:\n{watch.scraped[:2000]}"
     # the alert fired and cleared when the job ended, in streaming-alerts and in `streamlab status`
     job = f"{engine}/windowed-messages/windows"
-    assert watch.changes(job) == [("dead-letters", "FIRING"), ("dead-letters", "CLEARED")], watch.alerter.raised
+    # (under load a job may also go silent for a while, or the share flap: the rule fired, and ended cleared)
+    dead_letters = [state for rule, state in watch.changes(job) if rule == "dead-letters"]
+    assert dead_letters[:1] == ["FIRING"] and dead_letters[-1:] == ["CLEARED"], watch.alerter.raised
     shown = json.loads(succeeded(streamlab("status", "--json", "--bootstrap-servers", kafka_bootstrap)))["alerts"]
     assert [row["state"] for row in shown if row["job"] == job and row["rule"] == "dead-letters"][:2] == [
         "CLEARED", "FIRING"
