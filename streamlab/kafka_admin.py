@@ -297,6 +297,9 @@ def read_topic(
         consumer.close()
 
 
+_timestamp_admins: dict[str, Any] = {}  # newest_timestamp's confluent AdminClient per cluster
+
+
 def newest_timestamp(bootstrap_servers: str, topic: str) -> float | None:
     """The largest record timestamp in a topic (epoch s), None while it is empty: one ListOffsets request per
     partition for the max timestamp (KIP-734), nothing read."""
@@ -304,7 +307,9 @@ def newest_timestamp(bootstrap_servers: str, topic: str) -> float | None:
     from confluent_kafka.admin import AdminClient, OffsetSpec
 
     partitions = end_offsets(bootstrap_servers, topic)  # also the "no such topic" / "no broker" errors
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+    if bootstrap_servers not in _timestamp_admins:  # asked each second per job by the dashboard: one client
+        _timestamp_admins[bootstrap_servers] = AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 3})
+    admin = _timestamp_admins[bootstrap_servers]
     asked = {Partition(topic, partition): OffsetSpec.max_timestamp() for partition in partitions}
     stamps = [
         future.result().timestamp

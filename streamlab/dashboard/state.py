@@ -8,22 +8,16 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from streamlab.monitoring import status
 from streamlab.monitoring.alerts import Alert
-from streamlab.monitoring.envelope import Envelope
+from streamlab.monitoring.envelope import Envelope, epoch_s
 
 HISTORY_S = 600.0  # how far back the plots reach, and how long a job that stopped reporting is still shown
 MAX_ALERTS = 1000  # a flapping rule must not grow the list without end
 # one plot point: [t (epoch s), input/s, processed/s, lag records, batch or checkpoint ms]
 POINT_FIELDS = ("t", "in/s", "done/s", "lag", "batch/ckpt ms")
-
-
-def epoch_s(iso: str) -> float:
-    """An envelope's or an alert's ts (ISO 8601 UTC, Z or +00:00) in epoch seconds."""
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 @dataclass

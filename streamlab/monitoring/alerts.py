@@ -20,14 +20,13 @@ import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any
 
 from streamlab import kafka_admin, ownership, results, workloads
 from streamlab.engines import ACTIVE_STATES
 from streamlab.errors import LabError
 from streamlab.kafka_admin import TopicSpec
-from streamlab.monitoring.envelope import Envelope, iso_ms
+from streamlab.monitoring.envelope import Envelope, epoch_s, iso_ms
 from streamlab.monitoring.publish import METRICS_TOPIC
 
 ALERTS_TOPIC = "streaming-alerts"  # one per cluster, like streaming-metrics
@@ -118,7 +117,7 @@ def recent_alerts(bootstrap_servers: str, since_s: float) -> list[Alert]:
 
 
 def seconds(envelope: Envelope) -> float:
-    return datetime.fromisoformat(envelope.ts.replace("Z", "+00:00")).timestamp()
+    return epoch_s(envelope.ts)
 
 
 @dataclass

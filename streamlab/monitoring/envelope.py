@@ -72,6 +72,11 @@ class Envelope:
 FIELDS = tuple(name for name in Envelope.__dataclass_fields__ if name not in ("topics", "output_dir", "links"))
 
 
+def epoch_s(iso: str) -> float:
+    """An envelope's or an alert's ts (ISO 8601 UTC, Z or +00:00) in epoch seconds."""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
 def iso_ms(epoch_ms: float) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

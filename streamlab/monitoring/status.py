@@ -4,7 +4,6 @@ streaming-metrics (the reports are all the command reads: it asks no engine)."""
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from streamlab import kafka_admin, results, workloads
 from streamlab.engines import ACTIVE_STATES
 from streamlab.errors import LabError
 from streamlab.monitoring import alerts
-from streamlab.monitoring.envelope import Envelope
+from streamlab.monitoring.envelope import Envelope, epoch_s
 from streamlab.monitoring.publish import METRICS_TOPIC
 from streamlab.settings import Settings
 
@@ -37,7 +36,7 @@ def newest_reports(bootstrap_servers: str, since_s: float = RECENT_S) -> dict[st
 
 
 def age_s(envelope: Envelope, now: float) -> float:
-    return max(0.0, now - datetime.fromisoformat(envelope.ts.replace("Z", "+00:00")).timestamp())
+    return max(0.0, now - epoch_s(envelope.ts))
 
 
 def shown_state(envelope: Envelope, now: float) -> str:
