@@ -35,10 +35,8 @@ def settings_from(spec: dict) -> Settings:
 
 
 def main(argv: list[str]) -> int:
-    # measured as before issue 18's progress reports: a same-session A/B (2026-12-06, /tmp runs named in
-    # docs/monitoring.md) put Flink's drains 14-23% lower with them on; until that cost is cut, the bench
-    # measures the engines without the reports and without the Spark UI
-    os.environ[lifecycle.REPORTS_ENV] = "off"
+    # bench jobs report their progress to streaming-metrics as every job does (STREAMLAB_PROGRESS_REPORTS=off
+    # for an A/B without them, docs/monitoring.md); the Spark UI stays off: nobody looks at it mid-measurement
     os.environ.setdefault("STREAMLAB_SPARK_UI", "false")
     settings = settings_from(json.loads(argv[1]))
     workload = workloads.get(settings.workload)

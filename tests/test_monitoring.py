@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 from streamlab.monitoring.envelope import (
     FIELDS,
@@ -12,6 +13,7 @@ from streamlab.monitoring.envelope import (
     JobIdentity,
     flink_envelope,
     spark_envelope,
+    spark_idle_envelope,
     spark_lag,
     terminal_envelope,
 )
@@ -72,7 +74,7 @@ def test_spark_lag_sums_over_sources_and_ignores_partitions_it_has_not_read() ->
 
 def flink_sample(at_ms: float, read: int, pending: int | None, **changes: object) -> FlinkSample:
     fields = dict(at_ms=at_ms, state="RUNNING", records_read=read, pending=pending, watermark_ms=None,
-                  checkpoint={"end_to_end_duration": 31}, raw={})  # fmt: skip
+                  checkpoint={"duration_ms": 31}, raw={})  # fmt: skip
     return FlinkSample(**{**fields, **changes})
 
 
@@ -119,3 +121,52 @@ def test_flinks_end_of_input_watermark_is_no_time_of_day() -> None:
     """A drain (stop with savepoint) or a bounded input's end sends Long.MAX_VALUE: every window fires."""
     who = JobIdentity("flink", "windowed-messages", "windows", "run3")
     assert flink_envelope(who, flink_sample(1_000, 0, 0, watermark_ms=2**63 - 1), None).watermark is None
+
+
+# a filtered scrape of Flink's reporter during a windowed-messages run (2026-12-06), labels and names trimmed
+# (the job id too); the reporter serves Long.MIN_VALUE (no watermark yet) as a double
+JOB = "1c6f0c8de5"
+SCRAPE = (Path(__file__).parent / "data" / "flink_prometheus_scrape.txt").read_text(encoding="utf-8")
+
+
+def test_a_flink_sample_reads_the_reporters_gauges_of_its_own_job() -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from streamlab.monitoring.flink_metrics import FlinkMetrics
+
+    asked: list[str] = []
+
+    class Engine(BaseHTTPRequestHandler):  # the mini-cluster's REST endpoint and its reporter, on one port
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = b'{"status":"RUNNING"}' if self.path.endswith("/status") else SCRAPE.encode()
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Engine) as server:
+        Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        sample = FlinkMetrics(base, f"{base}/metrics", JOB).sample()
+        server.shutdown()
+    assert asked[0] == f"/jobs/{JOB}/status"
+    assert asked[1].startswith("/metrics?name%5B%5D=flink_taskmanager_job_task_operator_numRecordsOut&")
+    assert sample.state == "RUNNING"
+    assert sample.records_read == 1_500  # the source operators' subtasks, not the other operators or jobs
+    assert sample.pending == 42
+    assert sample.watermark_ms == 1_796_579_847_000  # the lowest that has one; the join has none yet
+    assert sample.checkpoint == {"duration_ms": 13, "state_size_bytes": 3337, "completed": 9}
+    envelope = flink_envelope(JobIdentity("flink", "windowed-messages", "windows", "run3"), sample, None)
+    assert envelope.batch_or_checkpoint_ms == 13 and envelope.lag_records == 42
+
+
+def test_an_idle_spark_query_reports_nothing_arriving_and_keeps_its_watermark_and_state() -> None:
+    last = spark_envelope(WHO, progress())
+    idle = spark_idle_envelope(WHO, "2026-12-06T05:13:30.000Z", last)
+    assert (idle.status, idle.input_rate, idle.processing_rate, idle.lag_records) == ("RUNNING", 0.0, 0.0, 0)
+    assert (idle.watermark, idle.state_rows) == (last.watermark, 20) and idle.ts == "2026-12-06T05:13:30.000Z"
+    assert spark_idle_envelope(WHO, "2026-12-06T05:13:30.000Z", None).watermark is None  # idle from its start

@@ -77,7 +77,7 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
     # the mini-cluster's REST endpoint and blob server bind every interface by default: loopback only
     for key in FLINK_BIND_KEYS:
         config.set(key, LOOPBACK)
-    # the REST API serves metrics as fresh as this (10 s by default): the lab's reports sample it each second
+    # the web UI's metrics as fresh as this (10 s by default); the lab's own reports scrape the reporter below
     config.set("metrics.fetcher.update-interval", "1 s")
     config.set("metrics.reporter.prom.factory.class", PROMETHEUS_FACTORY)
     config.set("metrics.reporter.prom.port", "0")  # any free port: two jobs' processes may run at once
@@ -116,6 +116,7 @@ class FlinkJob(RunningJob):
         self._settings = settings
         self._group_id = group_id
         self._source_topics = source_topics
+        self._prometheus_url = self._reporter_url()
 
     def job_id(self) -> str:
         return str(self._client.get_job_id())
@@ -131,6 +132,12 @@ class FlinkJob(RunningJob):
 
     def prometheus_url(self) -> str:
         """Flink's Prometheus text for the job's mini-cluster (every operator's metrics), on loopback."""
+        return self._prometheus_url
+
+    @staticmethod
+    def _reporter_url() -> str:
+        """Read once the job is submitted: its mini-cluster's reporter has just said where it serves. A second
+        job of the process (a pipeline's next stage) starts a mini-cluster, and a reporter, of its own."""
         from pyflink.java_gateway import get_gateway
 
         return str(get_gateway().jvm.System.getProperty(PROMETHEUS_URL_PROPERTY) or "")

@@ -1,5 +1,5 @@
 """Watching jobs run: each job's progress in one envelope for both engines (envelope), published to the
-`streaming-metrics` topic while it runs (publish; Flink's figures from its REST API, flink_rest)."""
+`streaming-metrics` topic while it runs (publish; Flink's figures from its Prometheus reporter, flink_metrics)."""
 
 from streamlab.monitoring.envelope import FIELDS, Envelope, JobIdentity
 from streamlab.monitoring.publish import ABSENT, METRICS_TOPIC, RUN_ID, Publisher, follow

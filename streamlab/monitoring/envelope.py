@@ -1,7 +1,7 @@
 """One JSON envelope for the progress of a job of either engine, as it goes to the `streaming-metrics` topic.
 
-Spark reports a micro-batch's progress (StreamingQueryProgress, seed 003's listener); Flink reports counters
-and gauges through its REST API, sampled once a second. Each field's source per engine, and where an engine
+Spark reports a micro-batch's progress (StreamingQueryProgress, seed 003's listener); Flink's counters and
+gauges are sampled once a second from its Prometheus reporter. Each field's source per engine, and where an engine
 has no equivalent (None), is the table in docs/monitoring.md; `raw` keeps the engine's own document.
 """
 
@@ -125,19 +125,37 @@ def spark_envelope(identity: JobIdentity, progress: dict[str, Any]) -> Envelope:
     )
 
 
-# --- Flink: a sample of the job's REST metrics, once a second ---------------------------------------------
+def spark_idle_envelope(identity: JobIdentity, timestamp: str, last: Envelope | None) -> Envelope:
+    """A query with no new data: since Spark 3.5 its listener hears QueryIdleEvent (id, runId, timestamp) at
+    noDataProgressEventInterval instead of an empty progress report. Nothing arrives and nothing is read, so
+    the rates and the lag are 0; the watermark, the last batch and the state are as the last report said."""
+    return Envelope(
+        **asdict(identity),
+        ts=timestamp,
+        status="RUNNING",
+        input_rate=0.0,
+        processing_rate=0.0,
+        lag_records=0,
+        watermark=last.watermark if last else None,
+        batch_or_checkpoint_ms=last.batch_or_checkpoint_ms if last else None,
+        state_rows=last.state_rows if last else None,
+        raw={"idle": {"timestamp": timestamp}},
+    )
+
+
+# --- Flink: a sample of the job's metrics, once a second ---------------------------------------------
 
 
 @dataclass(frozen=True)
 class FlinkSample:
-    """What one poll of Flink's REST API found (streamlab.monitoring.flink_rest)."""
+    """What one sample of a Flink job's metrics found (streamlab.monitoring.flink_metrics)."""
 
-    at_ms: float  # the JobManager's clock (`now` of /jobs/:id)
+    at_ms: float  # when the gauges were read
     state: str
     records_read: int  # every source operator's numRecordsOut: read from Kafka and handed on
     pending: int | None  # every Kafka source reader's pendingRecords; None before the readers report
     watermark_ms: int | None  # the lowest input watermark over the operators that have one
-    checkpoint: dict[str, Any] | None  # the latest completed checkpoint of /jobs/:id/checkpoints
+    checkpoint: dict[str, int] | None  # the latest completed checkpoint: duration_ms, state_size_bytes, counts
     raw: dict[str, Any]
 
 
@@ -161,8 +179,8 @@ def flink_envelope(identity: JobIdentity, sample: FlinkSample, before: FlinkSamp
         lag_records=sample.pending,
         # the end-of-input watermark is no time of day: none, as before the first one
         watermark=iso_ms(sample.watermark_ms) if sample.watermark_ms not in (None, FLINK_END_WATERMARK) else None,
-        batch_or_checkpoint_ms=_number(checkpoint.get("end_to_end_duration")),
-        state_rows=None,  # Flink counts state in bytes (raw.checkpoint.state_size), not rows
+        batch_or_checkpoint_ms=_number(checkpoint.get("duration_ms")),
+        state_rows=None,  # Flink counts state in bytes (raw.checkpoints.state_size_bytes), not rows
         raw=sample.raw,
     )
 

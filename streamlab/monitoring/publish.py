@@ -1,6 +1,7 @@
 """Every streaming job the lab starts reports its progress to the `streaming-metrics` topic, about once a
 second: Spark through a StreamingQueryListener (every progress event), Flink through a thread that samples
-the job's REST API. Reporting never stops a job: a failure to publish is said once, on stderr."""
+the job's metrics (streamlab.monitoring.flink_metrics). Reporting never stops a job: a failure to publish is
+said once, on stderr."""
 
 from __future__ import annotations
 
@@ -17,11 +18,18 @@ from confluent_kafka import Producer
 from streamlab import ownership
 from streamlab.engines import ACTIVE_STATES, FlinkJob, Pipeline, RunningJob, SparkJob
 from streamlab.kafka_admin import TopicSpec
-from streamlab.monitoring.envelope import Envelope, JobIdentity, flink_envelope, spark_envelope, terminal_envelope
-from streamlab.monitoring.flink_rest import FlinkRest
+from streamlab.monitoring.envelope import (
+    Envelope,
+    JobIdentity,
+    flink_envelope,
+    spark_envelope,
+    spark_idle_envelope,
+    terminal_envelope,
+)
+from streamlab.monitoring.flink_metrics import FlinkMetrics
 
 METRICS_TOPIC = "streaming-metrics"  # one per cluster, whatever a run's --topic-prefix: `status` reads it all
-SAMPLE_S = 1.0  # how often Flink's REST API is sampled
+SAMPLE_S = 1.0  # how often a Flink job's metrics are sampled
 LAST_WORD_S = 5.0  # how long a process that ends waits for its jobs' last reports
 # fields an engine never fills (docs/monitoring.md says why); the others are filled once the job has run a while
 ABSENT = {"flink": ("state_rows",), "spark": ()}
@@ -80,12 +88,12 @@ def _last_words() -> None:
 
 
 class FlinkReporter(threading.Thread):
-    """Samples the job's REST API once a second until the job has ended; then its last status."""
+    """Samples the job's metrics once a second until the job has ended; then its last status."""
 
     def __init__(self, job: FlinkJob, identity: JobIdentity, publisher: Publisher) -> None:
         super().__init__(name=f"metrics-{identity.key}", daemon=True)
         self.job, self.identity, self.publisher = job, identity, publisher
-        self.rest = FlinkRest(job.rest_url(), job.job_id())
+        self.metrics = FlinkMetrics(job.rest_url(), job.prometheus_url(), job.job_id())
         self.said_last = False  # the job's end reported
 
     def ended_by(self, deadline: float) -> None:
@@ -110,19 +118,20 @@ class FlinkReporter(threading.Thread):
         while True:
             time.sleep(SAMPLE_S)
             try:
-                sample = self.rest.sample()
+                sample = self.metrics.sample()
             except OSError:  # the job's mini-cluster is gone (or going): the job has ended
                 break
-            try:
-                self.publisher.publish(flink_envelope(self.identity, sample, before))
             except (KeyError, TypeError, ValueError) as error:  # a document not as expected: this sample is lost
-                self.publisher.warn_once(f"a Flink REST sample could not be read: {error!r}")
+                self.publisher.warn_once(f"a Flink metrics sample could not be read: {error!r}")
                 continue
-            self.publisher.flush(1.0)
-            before = sample
             if sample.state not in ACTIVE_STATES:
+                self.publisher.publish(terminal_envelope(self.identity, sample.state))
+                self.publisher.flush()
                 self.said_last = True
                 return
+            self.publisher.publish(flink_envelope(self.identity, sample, before))
+            self.publisher.flush(1.0)
+            before = sample
         self.last_word()
 
 
@@ -133,6 +142,7 @@ class SparkReporter:
         self.job, self.identity, self.publisher = job, identity, publisher
         self.errors: list[str] = []
         self.done = threading.Event()
+        self.last: Envelope | None = None  # the newest progress report
 
     def ended_by(self, deadline: float) -> None:
         """Spark tells a listener of a stopped query later, on its listener bus: wait for it, not forever."""
@@ -154,8 +164,9 @@ class SparkReporter:
                 if str(event.progress.id) in ours:
                     reporter.progress(event.progress.json)
 
-            def onQueryIdle(self, event: Any) -> None:
-                pass
+            def onQueryIdle(self, event: Any) -> None:  # no new data: a report all the same, once a second
+                if str(event.id) in ours:
+                    reporter.idle(event.timestamp)
 
             def onQueryTerminated(self, event: Any) -> None:
                 if str(event.id) in ours:
@@ -168,7 +179,12 @@ class SparkReporter:
         session.streams.addListener(Listener())
 
     def progress(self, progress_json: str) -> None:
-        self.publisher.publish(spark_envelope(self.identity, json.loads(progress_json)))
+        self.last = spark_envelope(self.identity, json.loads(progress_json))
+        self.publisher.publish(self.last)
+        self.publisher.flush(1.0)
+
+    def idle(self, timestamp: str) -> None:
+        self.publisher.publish(spark_idle_envelope(self.identity, timestamp, self.last))
         self.publisher.flush(1.0)
 
     def ended(self) -> None:
