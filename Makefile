@@ -103,7 +103,7 @@ versions: setup
 	@chromium --version 2>/dev/null || echo "chromium: not installed (apt-get install -y chromium chromium-driver)"
 
 cluster-up: setup
-	$(STREAMLAB) cluster up $(if $(BROKERS),--brokers $(BROKERS))
+	$(STREAMLAB) cluster up $(if $(BROKERS),--brokers $(BROKERS)) $(if $(ENGINES),--engines)
 
 cluster-down: setup
 	$(STREAMLAB) cluster down

@@ -113,8 +113,8 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
-def _pid_alive(pid: int, marker: str) -> bool:
-    """True if pid runs and is our broker (its command line names our config), not a reused pid."""
+def pid_alive(pid: int, marker: str) -> bool:
+    """True if pid runs and is ours (its command line names our config, the marker), not a reused pid."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
@@ -142,7 +142,7 @@ def nodes(layout: ClusterLayout) -> list[NodeState]:
     states = []
     for node_id in range(1, recorded_brokers(layout) + 1):
         pid = _read_pid(layout, node_id)
-        alive = pid is not None and _pid_alive(pid, _marker(layout, node_id))
+        alive = pid is not None and pid_alive(pid, _marker(layout, node_id))
         states.append(NodeState(node_id, layout.broker_port(node_id), pid, alive))
     return states
 
@@ -412,7 +412,7 @@ def _stop_nodes(layout: ClusterLayout, node_ids: list[int]) -> int:
     for node in running:
         os.kill(node.pid, signal.SIGTERM)
     for node in running:
-        _wait_exit(node.pid, _marker(layout, node.node_id))
+        wait_exit(node.pid, _marker(layout, node.node_id))
     for node in chosen:
         (layout.node_dir(node.node_id) / "pid").unlink(missing_ok=True)
     return len(running)
@@ -453,9 +453,9 @@ def _marker(layout: ClusterLayout, node_id: int) -> str:
     return str(layout.node_dir(node_id) / "server.properties")
 
 
-def _wait_exit(pid: int, marker: str) -> None:
+def wait_exit(pid: int, marker: str) -> None:
     deadline = time.monotonic() + STOP_TIMEOUT_S
-    while _pid_alive(pid, marker):
+    while pid_alive(pid, marker):
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
             return

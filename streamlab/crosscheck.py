@@ -19,7 +19,7 @@ import argparse
 import contextlib
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,9 +71,15 @@ def work_dir(workload: Workload, prefix: str) -> Path:
 
 
 def engine_settings(
-    settings: Settings, workload: Workload, prefix: str, input_path: Path | None = None, output_dir: Path | None = None
+    settings: Settings,
+    workload: Workload,
+    prefix: str,
+    input_path: Path | None = None,
+    output_dir: Path | None = None,
+    clusters: Mapping[str, str] | None = None,
 ) -> dict[str, Settings]:
-    """Each engine's settings: its own output topics, output folder (below output_dir if given) and checkpoints."""
+    """Each engine's settings: its own output topics, output folder (below output_dir if given) and checkpoints;
+    clusters: the engine clusters the jobs go to (--cluster), per engine."""
     folder = work_dir(workload, prefix)
     return {
         engine: settings.with_(
@@ -83,6 +89,7 @@ def engine_settings(
             output_dir=(output_dir or folder) / engine,
             checkpoint_dir=folder / "checkpoints" / engine,
             bounded=True,
+            cluster=(clusters or {}).get(engine, ""),
         )
         for engine in ENGINES
     }
@@ -138,6 +145,8 @@ def run_args(settings: Settings, workload: Workload, job: Job) -> list[str]:
         "--checkpoint-dir", str(settings.resolved_checkpoint_dir), "--output-dir", str(settings.output_dir),
         "--parallelism", str(settings.parallelism), "--bootstrap-servers", settings.bootstrap_servers,
     ]  # fmt: skip
+    if settings.cluster:
+        args += ["--cluster", settings.cluster]
     if job.batch:
         return [*args, "--input", str(settings.input_path)]
     for role, topic in sorted(settings.topics.items()):
@@ -308,12 +317,13 @@ def check_both_engines(
     prefix: str = DEFAULT_PREFIX,
     input_path: Path | None = None,
     output_dir: Path | None = None,
+    clusters: Mapping[str, str] | None = None,
 ) -> list[EngineCheck]:
     """Produce once (or take the file given), run each engine bounded in its own process(es), judge; an error if
     any engine differs. input_path and output_dir: a batch workload's file and where the engines write."""
     if not prefix:
         raise LabError("check deletes and recreates its topics: give it a --topic-prefix of its own (default check_)")
-    per_engine = engine_settings(settings, workload, prefix, input_path, output_dir)
+    per_engine = engine_settings(settings, workload, prefix, input_path, output_dir, clusters)
     steps = Steps(2 + (input_path is None) + len(ENGINES) * len(jobs))
     shared = per_engine[ENGINES[0]]
     with steps.step(f"fresh topics {prefix}* and folder {results.display_path(work_dir(workload, prefix))}"):

@@ -54,6 +54,9 @@ class Settings:
     engine_conf: Mapping[str, str] = field(default_factory=dict)
     spark_trigger: str = ""  # `run --trigger KIND=DURATION` on Spark; "" = micro-batches back to back
     delivery: str = AT_LEAST_ONCE  # `run --delivery`: the guarantee of every Kafka sink of a Flink job
+    # `--cluster`: the engine's own cluster the job is submitted to (Flink: a session cluster's REST URL, Spark:
+    # a standalone master's spark:// URL); "" runs it in this process (Flink's mini-cluster, Spark's local[N])
+    cluster: str = ""
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

@@ -151,7 +151,7 @@ def test_a_flink_sample_reads_the_reporters_gauges_of_its_own_job() -> None:
     with ThreadingHTTPServer(("127.0.0.1", 0), Engine) as server:
         Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
-        sample = FlinkMetrics(base, f"{base}/metrics", JOB).sample()
+        sample = FlinkMetrics(base, [f"{base}/metrics"], JOB).sample()
         server.shutdown()
     assert asked[0] == f"/jobs/{JOB}/status"
     assert asked[1].startswith("/metrics?name%5B%5D=flink_taskmanager_job_task_operator_numRecordsOut&")

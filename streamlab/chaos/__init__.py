@@ -40,16 +40,16 @@ report (the tables); the comparison is streamlab.compare's, the same as `check`'
 
 from streamlab.chaos.broker import BROKERS, BrokerFault
 from streamlab.chaos.report import ChaosReport, show
-from streamlab.chaos.run import ChaosOptions, broker_down, check_supported, kill_restart, supported_workloads
+from streamlab.chaos.run import ChaosOptions, check_supported, kill_restart, node_down, supported_workloads
 
 __all__ = [
     "BROKERS",
     "BrokerFault",
     "ChaosOptions",
     "ChaosReport",
-    "broker_down",
     "check_supported",
     "kill_restart",
+    "node_down",
     "show",
     "supported_workloads",
 ]

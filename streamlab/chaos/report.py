@@ -39,13 +39,16 @@ class Kill:
 
 @dataclass(frozen=True)
 class Outage:
-    """One Kafka node killed with SIGKILL while the job ran, then restarted (`cluster up`)."""
+    """One node killed with SIGKILL while the job ran, then started again: a Kafka broker (`cluster up`), or an
+    engine cluster's worker (a Flink TaskManager, the Spark worker with its executor)."""
 
-    node: int
+    node: int | str  # the broker's id, or the worker's process name
     down_at: int  # records sent when it was killed
     up_at: int  # records sent when its restart began
-    dropped_s: float  # from the kill until the cluster no longer listed it (its session timed out)
-    down_s: float  # from the kill until it was back with every partition's ISR full
+    dropped_s: float  # from the kill until the rest no longer listed it (its session or heartbeats timed out)
+    down_s: float  # from the kill until it was back: every partition's ISR full, or its slots or cores offered
+    kind: str = "broker"  # or "worker"
+    events: tuple[str, ...] = ()  # what the engine did meanwhile, from its own REST API
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,15 @@ def report_rows(report: ChaosReport) -> list[dict[str, str]]:
     return [{"measure": measure, "figure": figure, "what it means": meaning} for measure, figure, meaning in rows]
 
 
+# per kind of node taken down: how the report's rows name its outage
+OUTAGE_WORDS = {
+    "broker": ("broker down", "`cluster up`", "out of the cluster after", "the others dropped it",
+               "back in sync after", "every partition's ISR was full"),
+    "worker": ("worker down", "started again", "dropped after", "its master no longer listed it",
+               "back after", "it offered its slots or cores again"),
+}  # fmt: skip
+
+
 def fault_rows(report: ChaosReport) -> list[tuple[str, str, str]]:
     """What was done to the run: the job's kills and restarts, the broker taken down and back, or both."""
     rows = []
@@ -118,11 +130,13 @@ def fault_rows(report: ChaosReport) -> list[tuple[str, str, str]]:
         ]
     outage = report.outage
     if outage is not None:
+        down, restart, dropped, dropped_by, back, back_when = OUTAGE_WORDS[outage.kind]
         rows += [
-            ("broker down", f"node {outage.node}",
-             f"SIGKILL at record {outage.down_at:,}, `cluster up` at record {outage.up_at:,}"),
-            ("out of the cluster after", f"{outage.dropped_s:.0f} s", "from the kill until the others dropped it"),
-            ("back in sync after", f"{outage.down_s:.0f} s", "from the kill until every partition's ISR was full"),
+            (down, f"node {outage.node}" if outage.kind == "broker" else str(outage.node),
+             f"SIGKILL at record {outage.down_at:,}, {restart} at record {outage.up_at:,}"),
+            (dropped, f"{outage.dropped_s:.0f} s", f"from the kill until {dropped_by}"),
+            (back, f"{outage.down_s:.0f} s", f"from the kill until {back_when}"),
+            *[("the engine", "", event) for event in outage.events],
         ]  # fmt: skip
         if not restarts:
             rows.append(("the job", "running", "all along: never ended by itself, never restarted by this command"))
@@ -142,7 +156,9 @@ def show(report: ChaosReport) -> None:
         display.show(kill_rows(report), title=f"kills of {report.engine} {report.workload}")
     verdict = "[green]passed[/]" if report.passed else "[red]failed[/]"
     action = "kill-restart" if report.kills else "broker-down"
-    if report.kills and report.outage is not None:
+    if report.outage is not None and report.outage.kind == "worker":
+        action = "kill-worker"
+    elif report.kills and report.outage is not None:
         action += f" with node {report.outage.node} down"
     display.show(
         report_rows(report),

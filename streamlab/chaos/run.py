@@ -11,7 +11,7 @@ from pathlib import Path
 from kafka.errors import KafkaError
 
 from streamlab import display, engines, ownership, workloads
-from streamlab.chaos.broker import BrokerFault, BrokerOutage, check_cluster
+from streamlab.chaos.broker import Fault, NodeOutage
 from streamlab.chaos.report import ChaosReport, Kill, raw_duplicates, rejected_records
 from streamlab.chaos.schedule import KillPoint, checkpoint_advanced, kill_schedule, stage_points
 from streamlab.engines import ACTIVE_STATES, Checkpoint, RunningJob
@@ -75,7 +75,7 @@ class Chaos:
     options.kills == 0 runs the job in this process from the start (a broker down is then the only fault)."""
 
     def __init__(
-        self, settings: Settings, workload: Workload, options: ChaosOptions, broker: BrokerFault | None = None
+        self, settings: Settings, workload: Workload, options: ChaosOptions, fault: Fault | None = None
     ) -> None:
         self.settings = settings
         self.workload = workload
@@ -84,7 +84,7 @@ class Chaos:
         self.stages = lifecycle.stages_of(settings, workload.stages())
         self.options = options
         self.stats = ProduceStats(0, limit=0)  # held at its first record until the fault schedule is known
-        self.broker = BrokerOutage(broker, self.stats, self.wait, options.timeout_s) if broker else None
+        self.down_node = NodeOutage(fault, self.stats, self.wait, options.timeout_s) if fault else None
         self.processes: list[StreamlabProcess] = []
         self.running: RunningJob | None = None
         self.kills: list[Kill] = []
@@ -105,20 +105,20 @@ class Chaos:
             if self.options.kills:
                 self.kill_and_restart(points, before)
             else:
-                self.broker_down_and_back(points[0])
+                self.node_down_and_back(points[0])
             assert self.running is not None
             caught_up = self.wait_for_the_end(self.running)
-            if self.broker is not None:
-                self.broker.back()
+            if self.down_node is not None:
+                self.down_node.back()
             if caught_up:  # a drain waits for a job that has not read everything: no use at the timeout
                 with display.console.status(f"draining the {self.settings.engine} job: its open windows fire ..."):
                     self.running.drain()
-            outage = self.broker.outage if self.broker is not None else None
+            outage = self.down_node.outage if self.down_node is not None else None
             return replace(self.verdict(caught_up, restarts_resumed=len(self.kills)), outage=outage)
         finally:
             self.stats.stop.set()
-            if self.broker is not None:
-                self.broker.let_back()  # a failed run leaves the cluster whole too
+            if self.down_node is not None:
+                self.down_node.let_back()  # a failed run leaves the cluster whole too
             for process in self.processes:
                 process.kill_tree()
             if self.running is not None:
@@ -138,8 +138,8 @@ class Chaos:
             self.stats.limit = point.gate
             self.wait_for_checkpoint(number, point, before, resume_lines)
             self.stats.limit = point.kill  # the kill comes at exactly this record
-            if number == 1 and self.broker is not None:
-                self.broker.take_down()  # the job reads on through the outage until its kill
+            if number == 1 and self.down_node is not None:
+                self.down_node.take_down()  # the job reads on through the outage until its kill
             self.wait_for_kill_point(number, point)
             self.kill(number)
             self.stats.limit = points[number].gate if number < len(points) else None  # on while it is down
@@ -149,18 +149,26 @@ class Chaos:
                 self.start_process()
         # the last restart runs here: once everything is read it can be drained (open windows fire)
         self.running = self.start_last_run()
-        if self.broker is not None:
-            self.broker.let_back()  # the node comes back while the last restart reads
+        if self.down_node is not None:
+            self.down_node.let_back()  # the node comes back while the last restart reads
 
-    def broker_down_and_back(self, point: KillPoint) -> None:
-        """No kills: the node goes down at the point's gate and comes back at its kill record (once dropped)."""
-        if self.broker is None:
-            raise LabError("a chaos run without kills takes a broker down: give it one")
-        self.stats.limit = None
-        self.wait_for_record(point.gate, f"node {self.broker.node} goes down at record {point.gate:,}")
-        self.broker.take_down()
-        self.wait_for_record(point.kill, f"node {self.broker.node} is down; it comes back at record {point.kill:,}")
-        self.broker.let_back()
+    def node_down_and_back(self, point: KillPoint) -> None:
+        """No kills: the node goes down at the point's gate and comes back at its kill record (once dropped).
+        A worker goes down once the job has completed a checkpoint (the producer waits at the gate till then):
+        what the engine restores from when it loses the worker's tasks."""
+        if self.down_node is None:
+            raise LabError("a chaos run without kills takes a node down: give it one")
+        label, after_checkpoint = self.down_node.label, self.down_node.fault.kind == "worker"
+        self.stats.limit = point.gate if after_checkpoint else None
+        self.wait_for_record(point.gate, f"{label} goes down at record {point.gate:,}")
+        if after_checkpoint:
+            checkpointed = lambda: all(engines.resume_points(stage.settings) for stage in self.stages)  # noqa: E731
+            self.wait(checkpointed, lambda: f"waiting for a checkpoint before {label} goes down", "a checkpoint",
+                      self.options.timeout_s)  # fmt: skip
+            self.stats.limit = None
+        self.down_node.take_down()
+        self.wait_for_record(point.kill, f"{self.down_node.label} is down; it comes back at record {point.kill:,}")
+        self.down_node.let_back()
 
     def start_over(self) -> None:
         """Fresh topics, an empty checkpoint folder and no old logs: the oracle sees this run's input only.
@@ -398,19 +406,20 @@ class Chaos:
 
 
 def kill_restart(
-    settings: Settings, workload: Workload, options: ChaosOptions, broker: BrokerFault | None = None
+    settings: Settings, workload: Workload, options: ChaosOptions, broker: Fault | None = None
 ) -> ChaosReport:
     """Run the workload's job, kill it options.kills times and restart it (with a broker down meanwhile, if
     given), then compare with the oracle."""
     if broker is not None:
-        check_cluster(broker.layout, broker.node)
+        broker.check()
     return Chaos(settings, workload, options, broker).run()
 
 
-def broker_down(settings: Settings, workload: Workload, options: ChaosOptions, broker: BrokerFault) -> ChaosReport:
-    """Run the workload's job, kill a Kafka node while it reads and bring it back, then compare with the oracle."""
-    check_cluster(broker.layout, broker.node)
-    return Chaos(settings, workload, replace(options, kills=0), broker).run()
+def node_down(settings: Settings, workload: Workload, options: ChaosOptions, fault: Fault) -> ChaosReport:
+    """Run the workload's job, kill a node under it while it reads (a Kafka broker, or a worker of the engine's
+    cluster the job runs on) and bring it back, then compare with the oracle."""
+    fault.check()
+    return Chaos(settings, workload, replace(options, kills=0), fault).run()
 
 
 def _words(text: str) -> str:

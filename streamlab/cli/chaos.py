@@ -1,11 +1,12 @@
-"""`streamlab chaos kill-restart|broker-down`: crash a running job or a broker, then compare with pandas."""
+"""`streamlab chaos kill-restart|broker-down|kill-worker`: crash a running job, a broker or a worker, then compare with
+pandas."""
 
 from __future__ import annotations
 
 import argparse
 import shlex
 
-from streamlab import workloads
+from streamlab import engine_clusters, workloads
 from streamlab.cli.common import EMBEDDED, bootstrap_or_embedded, settings_from
 from streamlab.cli.flags import bootstrap_flag, engine_flags, workload_arg
 from streamlab.cliargs import non_negative_float, non_negative_int, path, positive_float, positive_int
@@ -45,6 +46,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     _chaos_flags(broker)
     broker.add_argument("--node", type=int, choices=(1, 2, 3), default=2, help="the node to kill (default 2)")
+    worker = actions.add_parser(
+        "kill-worker",
+        help="run the job on the engine's own cluster, SIGKILL a worker under it mid-run, then start it again",
+        description="Runs the workload's job on the lab's Flink session cluster or Spark standalone cluster "
+        "(`streamlab cluster up --engines`) on fresh topics while its producer writes seeded events; at a seeded "
+        "record SIGKILLs the Flink TaskManager running the job's source, or the Spark worker with its executor, at "
+        "a later one starts it again, then compares the final result with pandas over every record produced and "
+        "says what the engine did meanwhile (from its REST API).",
+    )
+    _chaos_flags(worker)
 
 
 def _chaos_flags(parser: argparse.ArgumentParser) -> None:
@@ -85,9 +96,15 @@ def _chaos_flags(parser: argparse.ArgumentParser) -> None:
 
 def cmd_chaos(args: argparse.Namespace) -> None:
     from streamlab import chaos
+    from streamlab.chaos.worker import WorkerFault
 
     workload = workloads.get(args.workload)
     chaos.check_supported(workload)  # before a broker is started or asked
+    if args.cluster and args.action != "kill-worker":  # a crash of the client leaves the job running
+        raise LabError(
+            f"chaos {args.action} crashes the process that runs the job; with --cluster that process is only the "
+            "client, and the job runs on. Run it without --cluster, or lose a cluster's worker: `chaos kill-worker`"
+        )
     try:
         producer_args = tuple(shlex.split(args.producer_args))
     except ValueError as error:  # an unclosed quote
@@ -108,7 +125,9 @@ def cmd_chaos(args: argparse.Namespace) -> None:
         timeout_s=args.timeout,
         log_dir=log_dir,
     )
-    node = args.node if args.action == "broker-down" else args.broker_down
+    node = getattr(args, "node", None) if args.action == "broker-down" else getattr(args, "broker_down", None)
+    if args.action == "kill-worker":  # the job runs on the lab's cluster of the engine: the client here
+        args.cluster = args.cluster or engine_clusters.EMBEDDED_ENGINES
     settings = settings_from(args, workload).with_(checkpoint_dir=checkpoint_dir, output_dir=output_dir)
     if node is not None:
         if args.bootstrap_servers:
@@ -117,8 +136,12 @@ def cmd_chaos(args: argparse.Namespace) -> None:
     else:
         settings = settings.with_(bootstrap_servers=bootstrap_or_embedded(args))
     broker = chaos.BrokerFault(EMBEDDED, node) if node is not None else None
-    if args.action == "broker-down" and broker is not None:
-        report = chaos.broker_down(settings, workload, options, broker)
+    if args.action == "kill-worker":
+        worker = WorkerFault(engine_clusters.engine_layout(EMBEDDED), args.engine)
+        report = chaos.node_down(settings, workload, options, worker)
+        done = f"with {worker.node} down"
+    elif args.action == "broker-down" and broker is not None:
+        report = chaos.node_down(settings, workload, options, broker)
         done = f"with node {node} down"
     else:
         report = chaos.kill_restart(settings, workload, options, broker)

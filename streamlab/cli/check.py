@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from streamlab import crosscheck, display, workloads
-from streamlab.cli.common import bootstrap_or_embedded, reading_settings, settings_from
-from streamlab.cli.flags import bootstrap_flag, file_flags, job_arg, topic_flags, workload_arg
+from streamlab import crosscheck, display, engine_clusters, workloads
+from streamlab.cli.common import EMBEDDED, bootstrap_or_embedded, reading_settings, settings_from
+from streamlab.cli.flags import bootstrap_flag, cluster_flag, file_flags, job_arg, topic_flags, workload_arg
 from streamlab.cliargs import positive_int
 from streamlab.errors import LabError
 from streamlab.run import live
@@ -38,6 +38,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--parallelism", type=positive_int, default=1,
         help="for the engines' runs: Flink parallelism = Spark local cores (default 1)",
     )  # fmt: skip
+    cluster_flag(check)
     check.add_argument(
         "--existing", action="store_true",
         help="check the result a `run` already wrote (what any topic or --engine flag implies) instead",
@@ -65,9 +66,11 @@ def cmd_check(args: argparse.Namespace) -> None:
     settings = settings_from(args, workload)
     if not workload.batch:  # a file-fed job needs no Kafka: start none
         settings = settings.with_(bootstrap_servers=bootstrap_or_embedded(args))
+    clusters = {engine: engine_clusters.cluster_url(args.cluster, engine, EMBEDDED) for engine in ENGINES}
     crosscheck.check_both_engines(
-        settings, workload, workload.stages(args.job), options, args.topic_prefix, args.input, args.output_dir
-    )
+        settings.with_(cluster=""), workload, workload.stages(args.job), options, args.topic_prefix, args.input,
+        args.output_dir, clusters,
+    )  # fmt: skip
 
 
 def check_existing(settings: Settings, job: Job) -> None:

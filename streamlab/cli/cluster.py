@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from streamlab import cluster, display, kafka_admin
+from streamlab import cluster, display, engine_clusters, kafka_admin
 from streamlab.cli.common import EMBEDDED, embedded_bootstrap
 from streamlab.cli.flags import bootstrap_flag
 from streamlab.cliargs import positive_int
@@ -27,7 +27,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="1 broker on 9092, or 3 on 9092-9094 with replication factor 3 (default: the size the "
         "cluster was created with, else 1)",
     )
-    down = cluster_actions.add_parser("down", help="stop the brokers `up` started")
+    up.add_argument(
+        "--engines",
+        action="store_true",
+        help="also a Flink standalone session cluster (1 JobManager, 2 TaskManagers of 1 slot) and a Spark "
+        "standalone master with a worker of 2 cores, on loopback (jobs use them with --cluster)",
+    )
+    down = cluster_actions.add_parser("down", help="stop the brokers, and the Flink and Spark clusters, `up` started")
     down.add_argument("--wipe", action="store_true", help="also delete their data under .run/kafka")
     status = cluster_actions.add_parser(
         "status", help="nodes, brokers, topics with their in-sync replicas, and consumer-group lag"
@@ -49,10 +55,13 @@ def cmd_cluster(args: argparse.Namespace) -> None:
             )
         else:
             cluster.up(EMBEDDED, args.brokers)
+        if args.engines:
+            engine_clusters.up(engine_clusters.engine_layout(EMBEDDED))
     elif args.action == "down":
         # the dashboard a demo started goes first, while its clients still have a broker to say goodbye to
         if (pid := background.stop(EMBEDDED.run_dir)) is not None:
             display.console.print(f"stopped the dashboard (pid {pid})")
+        engine_clusters.down(engine_clusters.engine_layout(EMBEDDED))  # their jobs' clients first
         cluster.down(EMBEDDED, wipe=args.wipe)
     elif args.action == "kill":
         cluster.kill_node(EMBEDDED, args.node)
@@ -74,6 +83,9 @@ def _show_nodes(embedded: list[cluster.NodeState], live_ids: list[int]) -> None:
 
 
 def cluster_status(bootstrap: str) -> None:
+    engines = engine_clusters.status(engine_clusters.engine_layout(EMBEDDED))
+    if engines:
+        display.show(engines, title="Flink and Spark clusters (`cluster up --engines`)")
     embedded = cluster.nodes(EMBEDDED)
     try:
         live_ids = kafka_admin.broker_ids(bootstrap)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from streamlab import cluster, results
+from streamlab import cluster, engine_clusters, results
 from streamlab.errors import LabError
 from streamlab.settings import AT_LEAST_ONCE, DEAD_LETTERS, ENGINES, INPUT, OUTPUT, Settings, bootstrap_from_env
 from streamlab.workloads import Job, Workload
@@ -38,6 +38,7 @@ def settings_from(args: argparse.Namespace, workload: Workload, engine: str | No
         engine_conf=dict(getattr(args, "conf", [])),
         spark_trigger=getattr(args, "trigger", ""),
         delivery=getattr(args, "delivery", AT_LEAST_ONCE),
+        cluster=engine_clusters.cluster_url(getattr(args, "cluster", ""), engine, EMBEDDED),
     )
 
 

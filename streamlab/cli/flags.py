@@ -7,6 +7,7 @@ import argparse
 
 from streamlab import workloads
 from streamlab.cliargs import key_value, path, positive_int
+from streamlab.engine_clusters import EMBEDDED_ENGINES
 from streamlab.settings import AT_LEAST_ONCE, DELIVERY_GUARANTEES
 
 
@@ -52,7 +53,16 @@ def job_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--job", metavar="NAME", help="one of the workload's jobs (default: its main job)")
 
 
+def cluster_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cluster", nargs="?", const=EMBEDDED_ENGINES, default="", metavar="URL",
+        help="submit to the engine's own cluster: the one `cluster up --engines` started, or the one at URL "
+        "(Flink: a session cluster's REST address http://HOST:8081; Spark: a master's spark://HOST:7077)",
+    )  # fmt: skip
+
+
 def engine_flags(parser: argparse.ArgumentParser) -> None:
+    cluster_flag(parser)
     parser.add_argument(
         "--parallelism", type=positive_int, default=1,
         help="Flink parallelism = Spark local cores = shuffle partitions (default 1)",

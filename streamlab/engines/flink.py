@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from streamlab import jars, kafka_admin
 from streamlab.engines.checkpoints import latest_flink_checkpoint
@@ -74,13 +75,10 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
     # cancelling a job closes its classloader while the Kafka connector's admin thread still logs;
     # Flink's leak check then fills the terminal with a stack trace about a harmless shutdown race
     config.set("classloader.check-leaked-classloader", "false")
-    # the mini-cluster's REST endpoint and blob server bind every interface by default: loopback only
-    for key in FLINK_BIND_KEYS:
-        config.set(key, LOOPBACK)
-    # the web UI's metrics as fresh as this (10 s by default); the lab's own reports scrape the reporter below
-    config.set("metrics.fetcher.update-interval", "1 s")
-    config.set("metrics.reporter.prom.factory.class", PROMETHEUS_FACTORY)
-    config.set("metrics.reporter.prom.port", "0")  # any free port: two jobs' processes may run at once
+    if settings.cluster:
+        submit_to_session_cluster(config, settings.cluster)
+    else:
+        local_mini_cluster(config)
     if streaming and not settings.bounded:
         # the upsert-kafka sink flushes on every checkpoint; without one, only its producer's linger
         config.set("execution.checkpointing.interval", FLINK_CHECKPOINT_INTERVAL)
@@ -95,6 +93,30 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
     for key, value in settings.engine_conf.items():  # `run --conf`, e.g. execution.buffer-timeout.interval
         config.set(key, value)
     return table_env
+
+
+def local_mini_cluster(config: object) -> None:
+    """The job runs in a mini-cluster inside this process's JVM, with the lab's reporter."""
+    # the mini-cluster's REST endpoint and blob server bind every interface by default: loopback only
+    for key in FLINK_BIND_KEYS:
+        config.set(key, LOOPBACK)
+    # the web UI's metrics as fresh as this (10 s by default); the lab's own reports scrape the reporter below
+    config.set("metrics.fetcher.update-interval", "1 s")
+    config.set("metrics.reporter.prom.factory.class", PROMETHEUS_FACTORY)
+    config.set("metrics.reporter.prom.port", "0")  # any free port: two jobs' processes may run at once
+
+
+def submit_to_session_cluster(config: object, rest_url: str) -> None:
+    """The job goes to a running session cluster, through its REST API: what `flink run` does, from this
+    process (the same job code; the cluster's own config.yaml holds its reporters and restart strategy).
+    pipeline.jars still name the connectors: the planner here needs them, and they travel with the job."""
+    address = urlsplit(rest_url)
+    if address.scheme not in ("http", "https") or not address.hostname:
+        raise LabError(f"--cluster for Flink takes a session cluster's REST address, e.g. http://127.0.0.1:8081, "
+                       f"not {rest_url!r}")  # fmt: skip
+    config.set("execution.target", "remote")
+    config.set("rest.address", address.hostname)
+    config.set("rest.port", str(address.port or 8081))
 
 
 class FlinkJob(RunningJob):
@@ -116,23 +138,35 @@ class FlinkJob(RunningJob):
         self._settings = settings
         self._group_id = group_id
         self._source_topics = source_topics
-        self._prometheus_url = self._reporter_url()
+        # a session cluster's processes each serve their own (engine_clusters); a local job's reporter is ours
+        self._prometheus_url = "" if settings is not None and settings.cluster else self._reporter_url()
 
     def job_id(self) -> str:
         return str(self._client.get_job_id())
 
     def rest_url(self) -> str:
-        """The REST API and web UI of the job's mini-cluster. A local job runs in a mini-cluster of its own,
-        whose REST endpoint binds a free port (rest.bind-port 0): two jobs of one process never collide.
-        Flink's client has no getter for it, so it is read from the mini-cluster the client holds."""
+        """The REST API and web UI of the job's cluster. A local job runs in a mini-cluster of its own, whose
+        REST endpoint binds a free port (rest.bind-port 0): two jobs of one process never collide. Flink's
+        client has no getter for it, so it is read from the mini-cluster the client holds."""
+        if self._settings is not None and self._settings.cluster:
+            return self._settings.cluster
         client = self._client._j_job_client
         field = client.getClass().getDeclaredField("miniCluster")  # MiniClusterJobClient
         field.setAccessible(True)
         return str(field.get(client).getRestAddress().get().toString())
 
     def prometheus_url(self) -> str:
-        """Flink's Prometheus text for the job's mini-cluster (every operator's metrics), on loopback."""
-        return self._prometheus_url
+        """Flink's Prometheus text for the job's mini-cluster (every operator's metrics), on loopback; on the
+        lab's session cluster, its JobManager's (each TaskManager serves its operators': prometheus_urls)."""
+        urls = self.prometheus_urls()
+        return urls[0] if urls else ""
+
+    def prometheus_urls(self) -> list[str]:
+        if self._settings is not None and self._settings.cluster:
+            from streamlab import engine_clusters
+
+            return engine_clusters.flink_prometheus_urls(self._settings.cluster)
+        return [self._prometheus_url] if self._prometheus_url else []
 
     @staticmethod
     def _reporter_url() -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from streamlab import jars
 from streamlab.engines.jobs import LOOPBACK, RunningJob, output_to_log
+from streamlab.errors import LabError
 from streamlab.paths import COMPOSE_DIR
 from streamlab.settings import Settings
 
@@ -38,7 +39,7 @@ def spark_session(settings: Settings) -> SparkSession:
     parallelism = str(settings.parallelism)
     builder = (
         SparkSession.builder.appName(f"streamlab-{settings.workload}")
-        .master(f"local[{parallelism}]")
+        .master(settings.cluster or f"local[{parallelism}]")
         .config("spark.jars", connector_jars)
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={SPARK_LOG_CONFIG.as_uri()}")
         .config("spark.ui.showConsoleProgress", "false")
@@ -67,6 +68,8 @@ def spark_session(settings: Settings) -> SparkSession:
         # an idle query reports its progress (to the lab's listener: streamlab.monitoring) every second, not 10 s
         .config("spark.sql.streaming.noDataProgressEventInterval", "1000ms")
     )
+    if settings.cluster:
+        builder = standalone_cluster(builder, settings)
     for key, value in settings.engine_conf.items():  # `run --conf`
         builder = builder.config(key, value)
     with output_to_log("spark", settings.workload):  # the driver's JVM starts here, on the first call
@@ -77,6 +80,21 @@ def spark_session(settings: Settings) -> SparkSession:
         if key.startswith("spark.sql."):
             session.conf.set(key, value)
     return session
+
+
+def standalone_cluster(builder: SparkSession.Builder, settings: Settings) -> SparkSession.Builder:
+    """The driver stays in this process (client mode, as `spark-submit --master spark://...` runs a Python
+    application) and the standalone master gives it an executor on the worker, of --parallelism cores. The
+    connector jars travel from the driver (spark.jars), the checkpoint folder is a path every process reads."""
+    if not settings.cluster.startswith("spark://"):
+        raise LabError(f"--cluster for Spark takes a standalone master's URL, e.g. spark://127.0.0.1:7077, "
+                       f"not {settings.cluster!r}")  # fmt: skip
+    return (
+        builder.config("spark.cores.max", str(settings.parallelism))
+        .config("spark.executor.cores", str(settings.parallelism))
+        .config("spark.executor.memory", "1g")
+        .config("spark.pyspark.python", sys.executable)  # the same venv on every process (one machine)
+    )
 
 
 def spark_kafka_source(spark: SparkSession, settings: Settings, topics: str | Sequence[str]) -> DataFrame:

@@ -33,19 +33,23 @@ SOURCE = "Source:"  # how Flink names a source operator, and a task that starts 
 
 
 class FlinkMetrics:
-    def __init__(self, rest_url: str, prometheus_url: str, job_id: str) -> None:
+    def __init__(self, rest_url: str, prometheus_urls: list[str], job_id: str) -> None:
+        """prometheus_urls: a local job's one reporter; a session cluster's JobManager's and TaskManagers'."""
         self.status_url = f"{rest_url.rstrip('/')}/jobs/{job_id}/status"
-        names = [READ, PENDING, INPUT_WATERMARK, *CHECKPOINT.values()]
-        self.scrape_url = f"{prometheus_url}?{urlencode([('name[]', name) for name in names])}"
+        names = urlencode([("name[]", name) for name in (READ, PENDING, INPUT_WATERMARK, *CHECKPOINT.values())])
+        self.scrape_urls = [f"{url}?{names}" for url in prometheus_urls]
         self.job_id = job_id
 
     def sample(self) -> FlinkSample:
         with urllib.request.urlopen(self.status_url, timeout=TIMEOUT_S) as response:
             state = str(json.load(response)["status"])
-        with urllib.request.urlopen(self.scrape_url, timeout=TIMEOUT_S) as response:
-            text = response.read().decode()
+        texts = []
+        for url in self.scrape_urls:
+            with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
+                texts.append(response.read().decode())
         at_ms = time.time() * 1000
-        samples = [s for f in text_string_to_metric_families(text) for s in f.samples if self._ours(s.labels)]
+        families = (family for text in texts for family in text_string_to_metric_families(text))
+        samples = [s for family in families for s in family.samples if self._ours(s.labels)]
         sources: dict[str, dict[str, int]] = {}
         watermarks: dict[str, int] = {}  # per task (not a source), its lowest subtask's input watermark
         checkpoint: dict[str, int] = {}

@@ -93,7 +93,7 @@ class FlinkReporter(threading.Thread):
     def __init__(self, job: FlinkJob, identity: JobIdentity, publisher: Publisher) -> None:
         super().__init__(name=f"metrics-{identity.key}", daemon=True)
         self.job, self.identity, self.publisher = job, identity, publisher
-        self.metrics = FlinkMetrics(job.rest_url(), job.prometheus_url(), job.job_id())
+        self.metrics = FlinkMetrics(job.rest_url(), job.prometheus_urls(), job.job_id())
         self.said_last = False  # the job's end reported
 
     def ended_by(self, deadline: float) -> None:

@@ -9,6 +9,8 @@ public final class LoopbackPrometheusReporterFactory implements MetricReporterFa
 
     @Override
     public MetricReporter createMetricReporter(Properties properties) {
-        return new LoopbackPrometheusReporter(Integer.parseInt(properties.getProperty("port", "0")));
+        // a number in config.yaml reaches here as an Integer, which Properties.getProperty does not return
+        Object port = properties.get("port");
+        return new LoopbackPrometheusReporter(port == null ? 0 : Integer.parseInt(port.toString().trim()));
     }
 }
