@@ -9,7 +9,15 @@ from collections.abc import Sequence
 
 from streamlab import display, ownership, results, workloads
 from streamlab.cli.common import EMBEDDED, bootstrap_or_embedded, reading_settings, settings_from
-from streamlab.cli.flags import bootstrap_flag, engine_flags, file_flags, job_arg, topic_flags, workload_arg
+from streamlab.cli.flags import (
+    bootstrap_flag,
+    cluster_flag,
+    engine_flags,
+    file_flags,
+    job_arg,
+    topic_flags,
+    workload_arg,
+)
 from streamlab.cliargs import path, positive_int
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
@@ -51,6 +59,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("engine", choices=ENGINES)
     workload_arg(demo)
     demo.add_argument("--parallelism", type=positive_int, default=1)
+    cluster_flag(demo)
     topic_flags(demo)
     bootstrap_flag(demo)
 
