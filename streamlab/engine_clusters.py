@@ -33,7 +33,6 @@ from streamlab.errors import LabError
 from streamlab.paths import COMPOSE_DIR, RUN_DIR
 
 FLINK_CONFIG_TEMPLATE = COMPOSE_DIR / "flink" / "cluster-config.yaml"
-SPARK_LOG_CONFIG = COMPOSE_DIR / "spark" / "log4j2.properties"
 READY_TIMEOUT_S = 120.0
 TASK_MANAGERS = 2  # one slot each
 SPARK_WORKER_CORES = 2
@@ -199,11 +198,11 @@ def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _write_flink_conf(layout: EngineLayout, flink_node: Node, prometheus_port: int) -> None:
+def _write_flink_conf(layout: EngineLayout, flink_node: Node) -> None:
     shipped = _pyflink_home() / "conf"
     ours = sqlfiles.render(
         FLINK_CONFIG_TEMPLATE.read_text(),
-        {"RPC_PORT": layout.port(6123), "REST_PORT": layout.port(8081), "PROMETHEUS_PORT": prometheus_port},
+        {"RPC_PORT": layout.port(6123), "REST_PORT": layout.port(8081), "PROMETHEUS_PORT": flink_node.ports[0]},
     )
     config = {**_flat(yaml.safe_load((shipped / "config.yaml").read_text())), **yaml.safe_load(ours)}
     conf = flink_node.marker
@@ -231,19 +230,11 @@ def _link_flink_lib(layout: EngineLayout) -> None:
 
 
 def _write_spark_conf(spark_node: Node) -> None:
+    """The process's --properties-file: its marker, and the one setting the lab changes for it."""
     spark_node.folder.mkdir(parents=True, exist_ok=True)
     (spark_node.folder / "work").mkdir(exist_ok=True)
-    spark_node.marker.write_text(
-        "\n".join(
-            [
-                f"spark.driver.extraJavaOptions -Dlog4j2.configurationFile={SPARK_LOG_CONFIG.as_uri()}",
-                "spark.ui.reverseProxy false",
-                # a finished application's executor folders go, so the work dir does not fill up
-                "spark.worker.cleanup.enabled true",
-            ]
-        )
-        + "\n"
-    )
+    # a finished application's executor folders go, so the worker's work dir does not fill up
+    spark_node.marker.write_text("spark.worker.cleanup.enabled true\n")
 
 
 # --- up, down, status -------------------------------------------------------------------------------------
@@ -276,7 +267,7 @@ def up(layout: EngineLayout = EngineLayout(), progress: Callable[[str], None] = 
 
 def start_node(layout: EngineLayout, engine_node: Node) -> subprocess.Popen:
     if engine_node.name.startswith("flink"):
-        _write_flink_conf(layout, engine_node, prometheus_port=engine_node.ports[0])
+        _write_flink_conf(layout, engine_node)
     else:
         _write_spark_conf(engine_node)
     log = engine_node.folder / "process.log"
@@ -317,7 +308,8 @@ def flink_prometheus_urls(rest_url: str) -> list[str]:
     return urls if flink_slots(layout) and rest_url.rstrip("/") == layout.flink_rest_url else []
 
 
-def _get_json(url: str) -> Any:
+def get_json(url: str) -> Any:
+    """A REST document of an engine's process (Flink's REST API, Spark's master or UI)."""
     with urllib.request.urlopen(url, timeout=2.0) as response:
         return json.load(response)
 
@@ -325,7 +317,7 @@ def _get_json(url: str) -> Any:
 def flink_slots(layout: EngineLayout) -> int:
     """Slots the JobManager has from running TaskManagers; 0 while it does not answer."""
     try:
-        return int(_get_json(f"{layout.flink_rest_url}/overview")["slots-total"])
+        return int(get_json(f"{layout.flink_rest_url}/overview")["slots-total"])
     except (OSError, ValueError, KeyError):
         return 0
 
@@ -333,7 +325,7 @@ def flink_slots(layout: EngineLayout) -> int:
 def spark_cores(layout: EngineLayout) -> int:
     """Cores of the master's alive workers; 0 while it does not answer."""
     try:
-        workers = _get_json(f"{layout.spark_master_ui}/json/")["workers"]
+        workers = get_json(f"{layout.spark_master_ui}/json/")["workers"]
     except (OSError, ValueError, KeyError):
         return 0
     return sum(int(worker["cores"]) for worker in workers if worker.get("state") == "ALIVE")
@@ -352,17 +344,6 @@ def down(layout: EngineLayout = EngineLayout(), progress: Callable[[str], None] 
     if stopped:
         progress(f"stopped {stopped} Flink and Spark process(es)")
     return stopped
-
-
-def kill(layout: EngineLayout, name: str) -> int:
-    """SIGKILL one node, as a crash would; its pid."""
-    victim = node(layout, name)
-    pid = victim.pid()
-    if pid is None or not victim.alive():
-        raise LabError(f"{name} is not running: `streamlab cluster up --engines` starts it")
-    os.kill(pid, signal.SIGKILL)
-    wait_exit(pid, str(victim.marker))
-    return pid
 
 
 def status(layout: EngineLayout = EngineLayout()) -> list[dict[str, object]]:

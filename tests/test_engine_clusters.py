@@ -25,7 +25,7 @@ def test_the_engines_ports_shift_with_their_brokers() -> None:
 def test_each_flink_process_gets_the_shipped_config_with_the_labs_over_it(tmp_path: Path) -> None:
     layout = EngineLayout(run_dir=tmp_path, port_offset=100)
     taskmanager = engine_clusters.node(layout, "flink-taskmanager-2")
-    engine_clusters._write_flink_conf(layout, taskmanager, prometheus_port=taskmanager.ports[0])
+    engine_clusters._write_flink_conf(layout, taskmanager)
     config = yaml.safe_load((taskmanager.marker / "config.yaml").read_text())
     assert config["rest.port"] == 8181 and config["jobmanager.rpc.port"] == 6223
     assert config["metrics.reporter.prom.port"] == 9351  # 9249 + 2, shifted

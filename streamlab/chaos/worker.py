@@ -1,9 +1,10 @@
 """A worker lost mid-run (`streamlab chaos kill-worker`): the job runs on the engine's own cluster
 (`cluster up --engines`), and a worker under it gets SIGKILL, then starts again.
 
-- Flink: the TaskManager that runs the job's source task. The JobManager drops it when its heartbeats stop
-  (heartbeat.timeout, 10 s in the lab's config) and restarts the job from its last checkpoint through its
-  restart strategy, on the slots left (the other TaskManager's) or on the restarted one's.
+- Flink: the TaskManager that runs the job's source task. The JobManager drops it once two heartbeat requests
+  to it have failed (heartbeat.rpc-failure-threshold; one every 2 s in the lab's config), and restarts the
+  job from its last checkpoint through its restart strategy, on the slots left (the other TaskManager's) or
+  on the restarted one's.
 - Spark: the worker, with its executor (a child process of the worker's JVM). The master drops it as its
   connection closes; the driver, in this process, loses the executor and its running tasks, gets a new
   executor once the worker is back, and runs the lost tasks again. The query's own checkpoint is not needed:
@@ -12,24 +13,14 @@
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
-from typing import Any
 from urllib.parse import urlsplit
 
 import psutil
 
 from streamlab import display, engine_clusters, processes
-from streamlab.engine_clusters import EngineLayout
+from streamlab.engine_clusters import EngineLayout, get_json
 from streamlab.errors import LabError
-
-TIMEOUT_S = 5.0
-
-
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
-        return json.load(response)
 
 
 class WorkerFault:
@@ -58,8 +49,7 @@ class WorkerFault:
         return f"{master} to drop {self.node}"
 
     def check(self) -> None:
-        nodes = engine_clusters.flink_nodes(self.layout) if self.engine == "flink" else (
-            engine_clusters.spark_nodes(self.layout))  # fmt: skip
+        nodes = {"flink": engine_clusters.flink_nodes, "spark": engine_clusters.spark_nodes}[self.engine](self.layout)
         down = [n.name for n in nodes if not n.alive()]
         if down:
             raise LabError(
