@@ -84,8 +84,19 @@ def machine_note(baseline: dict, candidate: dict) -> str:
     return f"the relay's ceiling moved {moved}: not the same machine's day, so judge each drain by its ratio to it"
 
 
+def placement_note(baseline: dict, candidate: dict) -> str:
+    """Runs with the engines in local mode against runs on their clusters (`bench --cluster`): B/A then measures
+    the placement, not a change of the code."""
+    a, b = (results["conditions"].get("clusters") or {} for results in (baseline, candidate))
+    if a == b:
+        return ""
+    where = {True: "on their clusters", False: "in local mode"}
+    return f"A ran the engines {where[bool(a)]}, B {where[bool(b)]}: B/A is the placement's cost or gain"
+
+
 def compare(first: Path, second: Path) -> tuple[list[dict[str, str]], str, str]:
-    """The table, its title, and a note when the two runs were not on a comparable machine."""
+    """The table, its title, and notes when the two runs were not on a comparable machine or placement."""
     baseline, candidate = load(first), load(second)
     title = f"A = {first} ({baseline['started']}), B = {second} ({candidate['started']})"
-    return rows(baseline, candidate), title, machine_note(baseline, candidate)
+    notes = [note for note in (machine_note(baseline, candidate), placement_note(baseline, candidate)) if note]
+    return rows(baseline, candidate), title, "; ".join(notes)

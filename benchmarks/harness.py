@@ -29,6 +29,7 @@ from benchmarks.profiles import (
     Profile,
 )
 from streamlab import display, ownership, versions
+from streamlab.engine_clusters import EngineLayout
 from streamlab.errors import LabError
 
 RESULTS_DIR = Path("benchmarks") / "results"
@@ -145,8 +146,16 @@ def conditions(profile: Profile) -> dict:
     }
 
 
-def bench(profile: Profile, bootstrap: str, out_dir: Path | None = None, only: tuple[str, ...] = ()) -> Path:
-    """Run the profile; returns the folder holding results.json (and, after `report`, report.md)."""
+def bench(
+    profile: Profile,
+    bootstrap: str,
+    out_dir: Path | None = None,
+    only: tuple[str, ...] = (),
+    clusters: dict[str, str] | None = None,
+    engine_layout: EngineLayout | None = None,
+) -> Path:
+    """Run the profile; returns the folder holding results.json (and, after `report`, report.md). clusters: each
+    engine's cluster (`bench --cluster`), whose processes are sampled with the job's when they are the lab's."""
     started = datetime.now(UTC)
     out_dir = (out_dir or RESULTS_DIR / started.strftime("%Y%m%d-%H%M%S")).absolute()
     if not ownership.clearable_folder(out_dir):  # the bench writes its files there: never among someone else's
@@ -158,13 +167,14 @@ def bench(profile: Profile, bootstrap: str, out_dir: Path | None = None, only: t
         "bootstrap_servers": bootstrap,
         "machine": machine(),
         "versions": versions.components(),
-        "conditions": {**conditions(profile), "only": list(only)},
+        "conditions": {**conditions(profile), "only": list(only), "clusters": clusters or {}},
         "skipped": skipped(profile),
         "failures": [],
         "step_seconds": [],  # wall time of every planned run, to keep a profile within its budget
         "runs": [],
     }
-    context = runs.Context(profile, bootstrap, out_dir, started.strftime("%H%M%S"))
+    context = runs.Context(profile, bootstrap, out_dir, started.strftime("%H%M%S"), clusters=clusters or {},
+                           engine_layout=engine_layout)  # fmt: skip
     steps = plan(profile, only)
     display.console.print(f"benchmark profile [bold]{profile.name}[/]: {len(steps)} runs, results in {out_dir}")
     _run_steps(steps, context, results, out_dir / "results.json")

@@ -28,7 +28,9 @@ STOP_TIMEOUT_S = 60
 class Child:
     """A child process with its JSON lines collected as they come and its process tree sampled."""
 
-    def __init__(self, argv: list[str], log: Path, name: str, keep_stdin: bool = False) -> None:
+    def __init__(
+        self, argv: list[str], log: Path, name: str, keep_stdin: bool = False, also_sample: tuple[int, ...] = ()
+    ) -> None:
         self.name, self.log = name, log
         self._log_file: IO[str] = log.open("a")
         self.started = time.monotonic()
@@ -43,7 +45,7 @@ class Child:
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.sampler = TreeSampler(self.process.pid).start()
+        self.sampler = TreeSampler(self.process.pid, also_sample).start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -119,9 +121,10 @@ def settings_json(settings: Settings) -> str:
     return json.dumps(fields)
 
 
-def engine(settings: Settings, log: Path) -> Child:
+def engine(settings: Settings, log: Path, cluster_pids: tuple[int, ...] = ()) -> Child:
+    """The job's process; on an engine cluster only its client, so the cluster's processes are sampled with it."""
     argv = [sys.executable, "-m", "benchmarks.engine_job", settings_json(settings)]
-    return Child(argv, log, f"{settings.engine} {settings.workload}", keep_stdin=True)
+    return Child(argv, log, f"{settings.engine} {settings.workload}", keep_stdin=True, also_sample=cluster_pids)
 
 
 def generator(spec: dict, log: Path) -> Child:

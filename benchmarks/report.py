@@ -235,12 +235,20 @@ def plot_lines(pictures: list[str]) -> str:
     return "\n\n".join(lines)
 
 
+def _placement(conditions: dict) -> str:
+    """Where the engines ran: in the job's process (local mode), or on the clusters `bench --cluster` named."""
+    clusters = conditions.get("clusters") or {}
+    if not clusters:
+        return "engines in local mode"
+    return "engines on their own clusters (" + ", ".join(f"{e} {url}" for e, url in sorted(clusters.items())) + ")"
+
+
 def _setting_lines(results: dict) -> str:
     conditions, machine = results["conditions"], results["machine"]
     versions = ", ".join(f"{name} {value}" for name, value in results["versions"].items())
     return "\n".join([
         f"- machine: {machine['cpus']} CPUs, {machine['memory_gib']} GiB, {machine['platform']}; one broker at "
-        f"{results['bootstrap_servers']}; engines in local mode, one at a time",
+        f"{results['bootstrap_servers']}; {_placement(conditions)}, one at a time",
         f"- parallelism {conditions['parallelism']} (Flink parallelism = Spark local cores = shuffle partitions = "
         f"topic partitions); delivery {conditions['delivery_guarantee']}; Flink checkpoints every "
         f"{conditions['flink_checkpoint_interval']}; Spark: {conditions['spark_checkpoint']}",

@@ -22,7 +22,8 @@ from benchmarks import latency, outputs, processes
 from benchmarks.events import WORKLOAD_SHAPES, Events
 from benchmarks.latency import Samples
 from benchmarks.profiles import PARALLELISM, Profile, Variant
-from streamlab import ownership, workloads
+from streamlab import engine_clusters, ownership, workloads
+from streamlab.engine_clusters import EngineLayout
 from streamlab.errors import LabError
 from streamlab.producing import new_producer
 from streamlab.settings import Settings
@@ -42,12 +43,21 @@ class Context:
     run_id: str
     counter: int = 0
     log_name: str = ""
+    # `bench --cluster`: each engine's cluster URL (Settings.cluster), and the lab's engine clusters' layout
+    clusters: dict[str, str] = field(default_factory=dict)
+    engine_layout: EngineLayout | None = None
 
     def fresh_prefix(self, what: str) -> str:
         """A topic prefix no earlier run used (and the name of this run's log files)."""
         self.counter += 1
         self.log_name = f"{self.counter:03d}-{what}"
         return f"bench{self.run_id}_{self.counter}_"
+
+    def cluster_pids(self, engine: str) -> tuple[int, ...]:
+        """The processes of the engine's cluster the runs submit to, sampled with the job's (the lab's own only)."""
+        if engine not in self.clusters or self.engine_layout is None:
+            return ()
+        return engine_clusters.node_pids(self.engine_layout, engine, self.clusters[engine])
 
     def log(self, process: str) -> Path:
         path = self.out_dir / "logs" / f"{self.log_name}-{process}.log"
@@ -93,6 +103,7 @@ def settings_for(ctx: Context, workload_name: str, variant: Variant, prefix: str
         partitions=PARALLELISM,
         engine_conf=variant.conf,
         spark_trigger=variant.trigger,
+        cluster=ctx.clusters.get(variant.engine, ""),
     )
 
 
@@ -144,7 +155,7 @@ def drain(ctx: Context, workload_name: str, variant: Variant, repetition: int) -
     try:
         count = ctx.profile.drain_events
         expected = preload(ctx, settings.input_topic, count, WORKLOAD_SHAPES[workload_name])
-        job = processes.engine(settings, ctx.log("engine"))
+        job = processes.engine(settings, ctx.log("engine"), ctx.cluster_pids(variant.engine))
         try:
             submitted = job.event("submitted", STARTUP_TIMEOUT_S)
             finished, line = job.wait_for(lambda line: line.get("event") == "finished", DRAIN_TIMEOUT_S, "the end")
@@ -193,7 +204,7 @@ def live(ctx: Context, workload_name: str, variant: Variant, repetition: int, ra
     samples_file = ctx.out_dir / "samples" / f"{prefix.rstrip('_')}.npz"
     samples_file.parent.mkdir(parents=True, exist_ok=True)
     phases: list[Phase] = []
-    job = processes.engine(settings, ctx.log("engine"))
+    job = processes.engine(settings, ctx.log("engine"), ctx.cluster_pids(variant.engine))
     collector = None
     try:
         submitted = job.event("submitted", STARTUP_TIMEOUT_S)

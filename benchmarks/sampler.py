@@ -21,9 +21,11 @@ class Sample:
 
 @dataclass
 class TreeSampler:
-    """Start it with the root pid; `cores_between` and `peak_rss_mb` read the samples afterwards."""
+    """Start it with the root pid; `cores_between` and `peak_rss_mb` read the samples afterwards. `also`: more
+    roots whose trees count too (a job on an engine cluster runs in its TaskManagers or executors)."""
 
     pid: int
+    also: tuple[int, ...] = ()
     samples: list[Sample] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -51,6 +53,12 @@ class TreeSampler:
             tree = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return
+        for pid in self.also:
+            try:
+                other = psutil.Process(pid)
+                tree += [other, *other.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
         rss = 0.0
         for process in tree:
             try:

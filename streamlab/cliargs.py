@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 EVENT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # how every producer writes event times (and --start takes them)
 MAX_DISORDER_S = 59  # the event-time jobs' watermarks trail by 1 minute: records within it are never late
@@ -73,6 +74,13 @@ def schedule_start(options: argparse.Namespace) -> datetime:
 def path(text: str) -> Path:
     """A flag naming a file or folder, anywhere: made absolute (an engine takes a folder as a file:// URI)."""
     return Path(text).expanduser().absolute()
+
+
+def path_or_file_uri(text: str) -> Path:
+    """A folder given as a path or as the file: URI Flink prints for it (a savepoint's location)."""
+    if text.startswith("file:"):
+        text = urlsplit(text).path
+    return path(text)
 
 
 def key_value(text: str) -> tuple[str, str]:

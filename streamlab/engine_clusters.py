@@ -31,6 +31,7 @@ from streamlab import jars, sqlfiles
 from streamlab.cluster import ClusterLayout, embedded_layout, java_executable, pid_alive, port_in_use, wait_exit
 from streamlab.errors import LabError
 from streamlab.paths import COMPOSE_DIR, RUN_DIR
+from streamlab.processes import resident_mib
 
 FLINK_CONFIG_TEMPLATE = COMPOSE_DIR / "flink" / "cluster-config.yaml"
 READY_TIMEOUT_S = 120.0
@@ -308,10 +309,54 @@ def flink_prometheus_urls(rest_url: str) -> list[str]:
     return urls if flink_slots(layout) and rest_url.rstrip("/") == layout.flink_rest_url else []
 
 
+def node_pids(layout: EngineLayout, engine: str, url: str) -> tuple[int, ...]:
+    """The running processes of the lab's cluster of an engine, when url names it: where a job submitted to it
+    spends its CPU and memory (the bench samples them); () for another cluster, whose processes are not ours."""
+    ours = layout.flink_rest_url if engine == "flink" else layout.spark_master_url
+    if url.rstrip("/") != ours:
+        return ()
+    nodes = flink_nodes(layout) if engine == "flink" else spark_nodes(layout)
+    return tuple(pid for n in nodes if n.alive() and (pid := n.pid()) is not None)
+
+
 def get_json(url: str) -> Any:
     """A REST document of an engine's process (Flink's REST API, Spark's master or UI)."""
     with urllib.request.urlopen(url, timeout=2.0) as response:
         return json.load(response)
+
+
+def post_json(url: str, document: dict[str, Any]) -> Any:
+    """A POST to Flink's REST API (an asynchronous operation: it answers with the trigger's request-id)."""
+    request = urllib.request.Request(url, json.dumps(document).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10.0) as response:
+        return json.load(response)
+
+
+def running_flink_job(rest_url: str) -> str:
+    """The id of the one running job of a session cluster; an error when there is none or several (which?)."""
+    running = [job["jid"] for job in get_json(f"{rest_url}/jobs/overview")["jobs"] if job["state"] == "RUNNING"]
+    if len(running) != 1:
+        raise LabError(f"expected one running job on the Flink cluster at {rest_url}, found {len(running)}")
+    return running[0]
+
+
+def stop_with_savepoint(rest_url: str, job_id: str, folder: Path, timeout_s: float = READY_TIMEOUT_S) -> Path:
+    """`flink stop --savepointPath folder JOB` through the REST API: the sources stop, a savepoint of every
+    operator's state and the sources' offsets is written, the sinks commit, and the job ends FINISHED. Without
+    --drain: no MAX_WATERMARK, so open event-time windows stay open in the savepoint. Returns its folder."""
+    body = {"targetDirectory": folder.as_uri(), "drain": False, "formatType": "CANONICAL"}
+    trigger = post_json(f"{rest_url}/jobs/{job_id}/stop", body)["request-id"]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        answer = get_json(f"{rest_url}/jobs/{job_id}/savepoints/{trigger}")
+        if answer["status"]["id"] == "COMPLETED":
+            operation = answer["operation"]
+            if "failure-cause" in operation:
+                cause = operation["failure-cause"].get("class", "")
+                raise LabError(f"Flink could not stop job {job_id} with a savepoint: {cause} (see its JobManager log)")
+            return Path(urlsplit(operation["location"]).path)
+        time.sleep(0.5)
+    raise LabError(f"the savepoint of job {job_id} was not complete within {timeout_s:.0f} s")
 
 
 def flink_slots(layout: EngineLayout) -> int:
@@ -347,11 +392,17 @@ def down(layout: EngineLayout = EngineLayout(), progress: Callable[[str], None] 
 
 
 def status(layout: EngineLayout = EngineLayout()) -> list[dict[str, object]]:
-    """Per node: running or not, pid, UI; empty when the engine clusters were never started here."""
+    """Per node: running or not, pid, resident memory, UI; empty when the engine clusters were never started here."""
     if not layout.home.is_dir():
         return []
     return [
-        {"process": n.name, "pid": n.pid() or "", "running": n.alive(), "ui": n.ui}
+        {
+            "process": n.name,
+            "pid": n.pid() or "",
+            "running": n.alive(),
+            "RSS MiB": resident_mib(n.pid()) if n.alive() else 0,
+            "ui": n.ui,
+        }
         for n in all_nodes(layout)
         if n.folder.is_dir()
     ]

@@ -55,6 +55,26 @@ class StreamlabProcess:
             raise LabError(f"`streamlab` ended by itself (exit {self.process.returncode}): ...{self.output[-1500:]}")
         return True
 
+    def interrupt(self, timeout_s: float = KILL_WAIT_S) -> int:
+        """Ctrl-C, as a user stops a run: SIGINT, then the wait for it to stop its job and end. Returns its exit
+        code; one that does not end in time gets SIGKILL (its whole tree) and counts as a failure."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.kill_tree()
+                raise LabError(f"`streamlab` did not stop within {timeout_s:.0f} s of Ctrl-C: see {self.log}") from None
+        return self.process.returncode
+
+    def wait_exit(self, timeout_s: float = KILL_WAIT_S) -> int:
+        """Until it ends by itself (its job has ended); one that does not in time gets SIGKILL and is an error."""
+        try:
+            return self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill_tree()
+            raise LabError(f"`streamlab` did not end within {timeout_s:.0f} s of its job: see {self.log}") from None
+
     def kill_tree(self) -> int:
         """SIGKILL to the process and every descendant at once; returns how many processes were killed."""
         if self.process.poll() is not None:
@@ -78,3 +98,20 @@ def kill_tree(pid: int) -> int:
             process.kill()
     psutil.wait_procs(tree, timeout=KILL_WAIT_S)
     return len(tree)
+
+
+def resident_mib(pid: int | None) -> int:
+    """Resident memory of a running process and its descendants (the Spark worker's executor is its child), in
+    MiB; 0 when there is no such process."""
+    if pid is None:
+        return 0
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for process in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += process.memory_info().rss
+    return round(total / 2**20)

@@ -57,6 +57,9 @@ class Settings:
     # `--cluster`: the engine's own cluster the job is submitted to (Flink: a session cluster's REST URL, Spark:
     # a standalone master's spark:// URL); "" runs it in this process (Flink's mini-cluster, Spark's local[N])
     cluster: str = ""
+    # `run --from-savepoint` (Flink): state and offsets from this savepoint instead of the newest checkpoint in
+    # the folder, as `flink run --fromSavepoint` takes them; a rescale resumes from its stop's savepoint so
+    savepoint: Path | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -68,6 +71,23 @@ class Settings:
         if self.spark_trigger:
             self.trigger_parts()  # a bad --trigger is reported before any engine starts
         self.check_delivery()
+        if self.savepoint is not None:
+            self.check_savepoint(self.savepoint)
+
+    def check_savepoint(self, savepoint: Path) -> None:
+        """A savepoint is Flink's, and an unbounded run's: Spark resumes from its checkpoint folder alone."""
+        if self.engine != "flink":
+            raise LabError(
+                "--from-savepoint is a Flink option: Spark has no savepoints and resumes from the checkpoint folder "
+                "itself (--checkpoint-dir)"
+            )
+        if self.bounded:
+            raise LabError("--from-savepoint resumes a job: a --bounded run starts over; give one or the other")
+        if not (savepoint / "_metadata").is_file():
+            raise LabError(
+                f"no savepoint in {savepoint}: a savepoint (or retained checkpoint) folder holds a _metadata file; "
+                "`streamlab rescale` and Flink's `stop --savepointPath` write one"
+            )
 
     def check_delivery(self) -> None:
         """--delivery names a guarantee the engine's Kafka sink can give; Spark's gives at-least-once only."""

@@ -334,3 +334,37 @@ def test_every_engine_variant_has_one_colour_of_its_own() -> None:
 
     assert set(plots.COLOURS) == set(VARIANTS)
     assert len(set(plots.COLOURS.values())) == len(plots.COLOURS)
+
+
+def test_runs_on_engine_clusters_say_so_in_the_report_and_in_compare(tmp_path: Path) -> None:
+    """`bench --cluster`: the report names the clusters, and compare against a local run says what B/A measures."""
+    local, clustered = _results(drain_speed=10_000, p99=100), _results(drain_speed=8_000, p99=100)
+    clustered["conditions"]["clusters"] = {"flink": "http://127.0.0.1:8081", "spark": "spark://127.0.0.1:7077"}
+    for name, results in (("a", local), ("b", clustered)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_text(json.dumps(results))
+    assert "engines in local mode" in report.write(tmp_path / "a").read_text()
+    text = report.write(tmp_path / "b").read_text()
+    assert "engines on their own clusters (flink http://127.0.0.1:8081, spark spark://127.0.0.1:7077)" in text
+    _rows, _title, note = compare.compare(tmp_path / "a", tmp_path / "b")
+    assert note == "A ran the engines in local mode, B on their clusters: B/A is the placement's cost or gain"
+
+
+def test_bench_cluster_url_puts_the_engine_it_names_on_its_cluster() -> None:
+    from streamlab.cli.bench import bench_clusters
+
+    assert bench_clusters("") == {}
+    assert bench_clusters("spark://10.0.0.5:7077") == {"spark": "spark://10.0.0.5:7077"}
+    assert bench_clusters("http://10.0.0.5:8081") == {"flink": "http://10.0.0.5:8081"}
+
+
+def test_a_cluster_runs_processes_are_sampled_with_the_jobs_client() -> None:
+    """The sampler adds the trees of further roots: an engine cluster's processes, where a submitted job runs."""
+    import os
+
+    from benchmarks.sampler import TreeSampler
+
+    alone, with_parent = TreeSampler(os.getpid()), TreeSampler(os.getpid(), also=(os.getppid(),))
+    alone.take()
+    with_parent.take()
+    assert with_parent.samples[0].rss_mb > alone.samples[0].rss_mb

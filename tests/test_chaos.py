@@ -453,3 +453,40 @@ def test_end_offsets_timing_out_while_leaders_move_means_lag_unknown(monkeypatch
     monkeypatch.setattr(kafka_admin, "admin_client", client)
     monkeypatch.setattr(kafka_admin, "new_consumer", lambda *args, **kwargs: Consumer())
     assert kafka_admin.committed_lag("localhost:1", "group", ("topic",)) is None
+
+
+# ---- rescale ---------------------------------------------------------------------------------------
+
+
+def test_a_rescale_report_says_from_and_to_what_it_kept_and_what_the_engine_did() -> None:
+    rescaled = chaos_report.Rescaling(1, 2, 378, "savepoint savepoint-7e2f55-a5b0", 7.4, ("job 7e2f55ff: ...",))
+    rows = chaos_report.report_rows(dataclasses.replace(report(), rescaled=rescaled))
+    figures = {row["measure"]: row["figure"] for row in rows}
+    assert "kills" not in figures and "restarts resumed" not in figures
+    assert figures["parallelism"] == "1 -> 2" and figures["stopped at"] == "record 378"
+    assert figures["state kept in"] == "savepoint savepoint-7e2f55-a5b0" and figures["without a job"] == "7 s"
+    assert [row["what it means"] for row in rows if row["measure"] == "the engine"] == ["job 7e2f55ff: ..."]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["flink", "strategy-join", "--to", "2"], "a pipeline of jobs"),
+        (["spark", "behavior-stats", "--to", "1"], "nothing would change"),
+        (["flink", "sales-batch", "--to", "2"], "sales-batch is a batch workload"),
+    ],
+)
+def test_rescale_refuses_what_it_cannot_do_before_kafka(
+    argv: list[str], message: str, no_kafka: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(chaos_module.lifecycle, "produce_in_background", lambda *a: pytest.fail("produced"))
+    cluster = ["--cluster", "http://127.0.0.1:1"] if argv[0] == "flink" else ["--cluster", "spark://127.0.0.1:1"]
+    assert main(["rescale", *argv, *cluster, "--bootstrap-servers", "x:1"]) == 2
+    assert message in " ".join(capsys.readouterr().out.split())
+
+
+def test_rescale_needs_its_target_parallelism(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["rescale", "flink", "behavior-stats"])
+    assert raised.value.code == 2
+    assert "--to" in capsys.readouterr().err

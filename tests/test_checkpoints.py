@@ -7,12 +7,14 @@ commits/N for every batch it finished.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from streamlab import engines, workloads
+from streamlab.errors import LabError
 from streamlab.run import lifecycle
 from streamlab.settings import Settings
 
@@ -126,3 +128,43 @@ def test_dead_letters_are_counted_by_offsets_unless_a_transaction_wrote_them(mon
     settings = Settings("passthrough", engine="flink")
     assert lifecycle.dead_letters_in(settings, "letters") == 7
     assert lifecycle.dead_letters_in(settings.with_(delivery="exactly-once"), "letters") == 5
+
+
+def test_a_named_savepoint_wins_over_the_folders_newest_checkpoint(tmp_path: Path) -> None:
+    """`run --from-savepoint` (a rescale's last run): Flink restores the savepoint, whatever chk-N the folder holds."""
+    flink_checkpoint(tmp_path, FIRST_RUN, 7)
+    savepoint = tmp_path / "savepoints" / "savepoint-72a12a-0123456789ab"
+    savepoint.mkdir(parents=True)
+    (savepoint / "_metadata").write_bytes(b"\x00")
+    settings = Settings(workload="behavior-stats", checkpoint_dir=tmp_path, savepoint=savepoint)
+    assert engines.resume_points(settings) == [engines.Checkpoint(-1, savepoint, savepoint=True)]
+    assert engines.describe_start(settings) == f"resuming from savepoint {savepoint}"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"engine": "spark"}, "Spark has no savepoints"),
+        ({"bounded": True}, "a --bounded run starts over"),
+        ({"savepoint_folder": "elsewhere"}, "holds a _metadata file"),
+    ],
+)
+def test_a_savepoint_flag_that_cannot_be_honoured_is_refused(tmp_path: Path, changes: dict, message: str) -> None:
+    savepoint = tmp_path / "savepoint-1"
+    savepoint.mkdir()
+    (savepoint / "_metadata").write_bytes(b"\x00")
+    folder = tmp_path / changes.pop("savepoint_folder", "savepoint-1")
+    with pytest.raises(LabError, match=message):
+        Settings(workload="behavior-stats", savepoint=folder, **changes)
+
+
+def test_a_spark_checkpoint_pins_the_shuffle_partitions_of_its_newest_batch(tmp_path: Path) -> None:
+    """Spark's offset log: a version line, the batch's metadata (with the session conf it pins), a line per source."""
+    query = tmp_path / "routed"
+    assert engines.spark_pinned_conf(query) == {}
+    (query / "offsets").mkdir(parents=True)
+    for batch, partitions in ((9, "1"), (10, "1")):
+        metadata = {"batchWatermarkMs": 0, "conf": {"spark.sql.shuffle.partitions": partitions}}
+        (query / "offsets" / str(batch)).write_text(f'v1\n{json.dumps(metadata)}\n{{"t":{{"0":5}}}}\n')
+    (query / "offsets" / ".10.crc").write_text("")
+    assert engines.spark_pinned_conf(query) == {"spark.sql.shuffle.partitions": "1"}

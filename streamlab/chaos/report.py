@@ -52,6 +52,19 @@ class Outage:
 
 
 @dataclass(frozen=True)
+class Rescaling:
+    """A job stopped at one parallelism with its state kept (Flink: a savepoint; Spark: its checkpoint) and resumed
+    at another on the engine's cluster (`streamlab rescale`)."""
+
+    from_parallelism: int
+    to_parallelism: int
+    at_record: int  # records sent when it was stopped
+    kept_in: str  # the savepoint's folder, or the Spark checkpoint's newest committed batch
+    stopped_s: float  # from the stop until the job ran again
+    events: tuple[str, ...] = ()  # what the engine did, from its own REST API, progress and checkpoint
+
+
+@dataclass(frozen=True)
 class ChaosReport:
     engine: str
     workload: str
@@ -67,6 +80,7 @@ class ChaosReport:
     delivery: str = AT_LEAST_ONCE  # the sinks' guarantee (`run --delivery`)
     stages: int = 1  # jobs of the run (a pipeline's): the dead letters are those of every stage
     outage: Outage | None = None  # the Kafka node taken down and back (broker-down, or --broker-down)
+    rescaled: Rescaling | None = None  # the stop and the resume at another parallelism (rescale)
 
     @property
     def passed(self) -> bool:
@@ -123,6 +137,8 @@ def fault_rows(report: ChaosReport) -> list[tuple[str, str, str]]:
     """What was done to the run: the job's kills and restarts, the broker taken down and back, or both."""
     rows = []
     restarts = len(report.kills)
+    if report.rescaled is not None:
+        return rescale_rows(report.rescaled)
     if restarts:
         rows += [
             ("kills", f"{restarts}", "SIGKILL to the engine's whole process tree, each after a checkpoint"),
@@ -143,6 +159,17 @@ def fault_rows(report: ChaosReport) -> list[tuple[str, str, str]]:
     return rows
 
 
+def rescale_rows(rescaled: Rescaling) -> list[tuple[str, str, str]]:
+    return [
+        ("parallelism", f"{rescaled.from_parallelism} -> {rescaled.to_parallelism}",
+         "Flink: tasks of every operator; Spark: cores of the executors (spark.cores.max)"),
+        ("stopped at", f"record {rescaled.at_record:,}", "the producer wrote on while no job ran"),
+        ("state kept in", rescaled.kept_in, "what the resumed job started from"),
+        ("without a job", f"{rescaled.stopped_s:.0f} s", "from the stop until the job ran again"),
+        *[("the engine", "", event) for event in rescaled.events],
+    ]  # fmt: skip
+
+
 def kill_rows(report: ChaosReport) -> list[dict[str, object]]:
     return [
         {"kill": k.number, "at record": k.at_record, "after s": f"{k.after_s:.0f}", "processes": k.processes,
@@ -152,17 +179,20 @@ def kill_rows(report: ChaosReport) -> list[dict[str, object]]:
 
 
 def show(report: ChaosReport) -> None:
-    if report.kills:
+    if report.kills and report.rescaled is None:
         display.show(kill_rows(report), title=f"kills of {report.engine} {report.workload}")
     verdict = "[green]passed[/]" if report.passed else "[red]failed[/]"
     action = "kill-restart" if report.kills else "broker-down"
-    if report.outage is not None and report.outage.kind == "worker":
+    if report.rescaled is not None:
+        action = "rescale"
+    elif report.outage is not None and report.outage.kind == "worker":
         action = "kill-worker"
     elif report.kills and report.outage is not None:
         action += f" with node {report.outage.node} down"
+    command = action if report.rescaled else f"chaos {action}"
     display.show(
         report_rows(report),
-        title=f"chaos {action}: {report.engine} {report.workload} ({report.delivery}) against the pandas oracle",
+        title=f"{command}: {report.engine} {report.workload} ({report.delivery}) against the pandas oracle",
         caption=f"{verdict}: missing, extra and wrong must be 0 and every rejected record in the dead letters; "
         f"{report.seconds:.0f} s in all"
         + ("" if report.caught_up else "; the last run had not read all of its input by the timeout"),

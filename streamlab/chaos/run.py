@@ -128,11 +128,7 @@ class Chaos:
         """Each kill once the running process has completed a checkpoint. The broker (if any) goes down at the
         first gate, the job is killed once the others have dropped it, every restart finds it gone, and it
         comes back once the last restart runs."""
-        display.console.print(
-            f"kills at records {', '.join(f'{p.kill:,}' for p in points)} of {self.stats.target:,} "
-            f"(seed {self.options.seed}), each once the job has completed a checkpoint since it started "
-            f"(the producer waits for that at records {', '.join(f'{p.gate:,}' for p in points)})"
-        )
+        display.console.print(self.describe_schedule(points))
         resume_lines: list[str] = []
         for number, point in enumerate(points, start=1):
             self.stats.limit = point.gate
@@ -151,6 +147,13 @@ class Chaos:
         self.running = self.start_last_run()
         if self.down_node is not None:
             self.down_node.let_back()  # the node comes back while the last restart reads
+
+    def describe_schedule(self, points: list[KillPoint]) -> str:
+        return (
+            f"kills at records {', '.join(f'{p.kill:,}' for p in points)} of {self.stats.target:,} "
+            f"(seed {self.options.seed}), each once the job has completed a checkpoint since it started "
+            f"(the producer waits for that at records {', '.join(f'{p.gate:,}' for p in points)})"
+        )
 
     def node_down_and_back(self, point: KillPoint) -> None:
         """No kills: the node goes down at the point's gate and comes back at its kill record (once dropped).
@@ -185,7 +188,7 @@ class Chaos:
         display.console.print(f"the log of each run of the job: {self.options.log_dir}/run-N.log")
 
     def run_args(self) -> list[str]:
-        """`streamlab run` as a user types it, with this run's folder, topics, cluster and engine settings."""
+        """`streamlab run` as a user types it, with this run's folder, topics, clusters and engine settings."""
         settings = self.settings
         args = [
             "run", settings.engine, self.workload.name, "--checkpoint-dir", str(settings.resolved_checkpoint_dir),
@@ -196,6 +199,8 @@ class Chaos:
             args += ["--output-dir", str(settings.required_output_dir())]
         if self.processes:  # a restart: the checkpoint wins over --from, or the records since it would be lost
             args += ["--from", "latest"]
+        if settings.cluster:  # the process is the job's client; the job runs on the engine's cluster
+            args += ["--cluster", settings.cluster]
         for key, value in settings.engine_conf.items():
             args += ["--conf", f"{key}={value}"]
         return args
@@ -277,8 +282,8 @@ class Chaos:
         if "no checkpoint" in said:
             raise LabError(f"{run} started over instead of resuming from its checkpoint: see {process.log}")
         for line in resume_lines:
-            whose = line[: line.index("resuming from checkpoint")]  # "join: ", or "" for a single job
-            if f"{whose}resuming from checkpoint" not in said:
+            whose = line[: line.index("resuming from")]  # "join: ", or "" for a single job
+            if f"{whose}resuming from" not in said:
                 return False
             if _words(line) not in said:
                 raise LabError(f"{run} did not resume from the newest checkpoint ({line}): see {process.log}")
@@ -303,7 +308,7 @@ class Chaos:
         lines = []
         for stage in self.stages:
             line = engines.describe_start(stage.settings)
-            if not line.startswith("resuming from checkpoint"):
+            if not line.startswith("resuming from"):  # a checkpoint, or the savepoint a rescale stopped with
                 folder = stage.settings.resolved_checkpoint_dir
                 raise LabError(f"after kill {len(self.kills)} {folder} has nothing to resume from: {line}")
             whose = f"{stage.job.name}: " if stage.job.name in self.workload.pipeline else ""
@@ -316,8 +321,13 @@ class Chaos:
         for stage in self.stages:
             if not lifecycle.can_resume(stage.settings, stage.job):
                 raise LabError(f"the last restart could not resume from {stage.settings.resolved_checkpoint_dir}")
-        latest = lifecycle.stages_of(self.settings.with_(start_from="latest"), self.workload.stages())
+        latest = lifecycle.stages_of(self.last_run_settings(), self.workload.stages())
         return lifecycle.start_stages(self.workload, latest)
+
+    def last_run_settings(self) -> Settings:
+        """The settings the last restart runs with: the run's, reading on from its checkpoint (a rescale's
+        change its parallelism, and Flink's name the savepoint it stopped with)."""
+        return self.settings.with_(start_from="latest")
 
     def wait_for_the_end(self, running: RunningJob) -> bool:
         """Until the producer is done and the job has read all of its input: True then, False at the

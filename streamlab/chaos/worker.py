@@ -95,10 +95,7 @@ class WorkerFault:
     def _running_source(self) -> tuple[str, str]:
         """The running job and the TaskManager its first (source) vertex runs on."""
         base = self.layout.flink_rest_url
-        running = [job for job in get_json(f"{base}/jobs/overview")["jobs"] if job["state"] == "RUNNING"]
-        if len(running) != 1:
-            raise LabError(f"kill-worker expects one running job on the Flink cluster, found {len(running)}")
-        job_id = running[0]["jid"]
+        job_id = engine_clusters.running_flink_job(base)
         source = get_json(f"{base}/jobs/{job_id}")["vertices"][0]["id"]
         managers = get_json(f"{base}/jobs/{job_id}/vertices/{source}/taskmanagers")["taskmanagers"]
         return job_id, managers[0]["taskmanager-id"]

@@ -23,6 +23,7 @@ HANDLERS: dict[str, Callable] = {
     "check": check.cmd_check,
     "bench": bench.cmd_bench,
     "chaos": chaos.cmd_chaos,
+    "rescale": chaos.cmd_rescale,
     "status": status.cmd_status,
     "alerts": status.cmd_alerts,
     "dashboard": dashboard.cmd_dashboard,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from streamlab import display, jars
-from streamlab.cli.common import bootstrap_or_embedded
-from streamlab.cli.flags import bootstrap_flag
+from streamlab import display, engine_clusters, jars
+from streamlab.cli.common import EMBEDDED, bootstrap_or_embedded
+from streamlab.cli.flags import bootstrap_flag, cluster_flag
 from streamlab.cliargs import path, positive_int
 from streamlab.errors import LabError
+from streamlab.settings import ENGINES
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -34,6 +35,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     bench.add_argument("--events", type=positive_int, metavar="N", help="events per drain and ceiling run")
     bench.add_argument("--repetitions", type=positive_int, metavar="N", help="runs of each measurement")
+    cluster_flag(bench)
     bootstrap_flag(bench)
 
 
@@ -61,7 +63,19 @@ def cmd_bench(args: argparse.Namespace) -> None:
     for module in ("kafka", "flink", "spark"):  # a missing jar: "run make setup" before anything starts
         jars.verify(module)
     profile = harness.adjusted(PROFILES[args.profile], args.events, args.repetitions)
-    folder = harness.bench(profile, bootstrap_or_embedded(args), args.out, tuple(args.only))
+    clusters = bench_clusters(args.cluster)
+    folder = harness.bench(profile, bootstrap_or_embedded(args), args.out, tuple(args.only), clusters,
+                           engine_clusters.engine_layout(EMBEDDED))  # fmt: skip
     written = report.write(folder)
     display.console.print(harness.summary(folder))
     display.console.print(f"wrote {folder / 'results.json'} and {written}")
+
+
+def bench_clusters(flag: str) -> dict[str, str]:
+    """--cluster alone: both engines on the lab's clusters (`cluster up --engines`); --cluster URL: the engine
+    whose cluster it names (spark://... or Flink's http://...), the other in local mode."""
+    if not flag:
+        return {}
+    if flag == engine_clusters.EMBEDDED_ENGINES:
+        return {engine: engine_clusters.cluster_url(flag, engine, EMBEDDED) for engine in ENGINES}
+    return {"spark" if flag.startswith("spark://") else "flink": flag}

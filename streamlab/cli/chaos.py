@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from typing import TYPE_CHECKING
 
 from streamlab import engine_clusters, workloads
 from streamlab.cli.common import EMBEDDED, bootstrap_or_embedded, settings_from
@@ -12,7 +13,11 @@ from streamlab.cli.flags import bootstrap_flag, engine_flags, workload_arg
 from streamlab.cliargs import non_negative_float, non_negative_int, path, positive_float, positive_int
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
-from streamlab.settings import ENGINES
+from streamlab.settings import ENGINES, Settings
+from streamlab.workloads import Workload
+
+if TYPE_CHECKING:
+    from streamlab.chaos import ChaosOptions, ChaosReport
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -56,10 +61,24 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "says what the engine did meanwhile (from its REST API).",
     )
     _chaos_flags(worker)
+    rescale = commands.add_parser(
+        "rescale",
+        help="stop a job on the engine's cluster with its state kept, resume it at another parallelism, compare",
+        description="Runs the workload's job on the lab's Flink session cluster or Spark standalone cluster "
+        "(`streamlab cluster up --engines`) at --parallelism on fresh topics while its producer writes seeded events; "
+        "once it has checkpointed, stops it at a seeded record (Flink: with a savepoint; Spark: Ctrl-C, its checkpoint "
+        "holds the state), resumes it at --to, then compares the final result with pandas over every record produced "
+        "and says what the engine kept and what it pinned (Flink's max parallelism, Spark's shuffle partitions).",
+    )
+    _chaos_flags(rescale, "rescale")
+    rescale.add_argument(
+        "--to", type=positive_int, required=True, metavar="N",
+        help="the parallelism it resumes at: Flink tasks per operator, Spark executor cores",
+    )  # fmt: skip
 
 
-def _chaos_flags(parser: argparse.ArgumentParser) -> None:
-    """The flags both chaos actions take: the run's input, topics and folders."""
+def _chaos_flags(parser: argparse.ArgumentParser, command: str = "chaos") -> None:
+    """The flags every chaos action and rescale take: the run's input, topics and folders."""
     parser.add_argument("engine", choices=ENGINES)
     workload_arg(parser)
     parser.add_argument("--seed", type=int, default=42, help="where the faults fall, and the producer's seed")
@@ -77,8 +96,8 @@ def _chaos_flags(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--checkpoint-dir", type=path, metavar="D",
-        help="default .run/chaos/ENGINE/WORKLOAD/checkpoints; cleared first, the runs' logs go to D-logs beside it "
-        "and file results (bike-rentals' Parquet) to D-output, also cleared first; a pipeline's stages each get a "
+        help=f"default .run/{command}/ENGINE/WORKLOAD/checkpoints; cleared first, the runs' logs go to D-logs beside "
+        "it and file results (bike-rentals' Parquet) to D-output, also cleared first; a pipeline's stages each get a "
         "folder below D",
     )  # fmt: skip
     parser.add_argument(
@@ -87,8 +106,8 @@ def _chaos_flags(parser: argparse.ArgumentParser) -> None:
         "--count, --rate and --bad-every, e.g. --producer-args '--stations 50 --hours 2' (bike-rentals)",
     )  # fmt: skip
     parser.add_argument(
-        "--topic-prefix", default="chaos_", metavar="P",
-        help="prefix of the run's topics, deleted and created again (default chaos_)",
+        "--topic-prefix", default=f"{command}_", metavar="P",
+        help=f"prefix of the run's topics, deleted and created again (default {command}_)",
     )  # fmt: skip
     engine_flags(parser)
     bootstrap_flag(parser)
@@ -105,30 +124,10 @@ def cmd_chaos(args: argparse.Namespace) -> None:
             f"chaos {args.action} crashes the process that runs the job; with --cluster that process is only the "
             "client, and the job runs on. Run it without --cluster, or lose a cluster's worker: `chaos kill-worker`"
         )
-    try:
-        producer_args = tuple(shlex.split(args.producer_args))
-    except ValueError as error:  # an unclosed quote
-        raise LabError(f"--producer-args {args.producer_args!r}: {error}") from error
-    workload.producer_options(producer_args)  # a flag the producer lacks: exit 2 before Kafka is asked
-    if not args.topic_prefix:
-        raise LabError(f"chaos {args.action} deletes and recreates its topics: give it a --topic-prefix of its own")
-    checkpoint_dir = args.checkpoint_dir or RUN_DIR / "chaos" / args.engine / workload.name / "checkpoints"
-    # the logs sit beside the checkpoint folder, not in it: Spark takes every folder in it for a query's
-    log_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-logs"
-    output_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-output"  # the run's own: cleared, like D
-    options = chaos.ChaosOptions(
-        kills=getattr(args, "kills", 0),  # broker-down: none
-        seed=args.seed,
-        topic_prefix=args.topic_prefix,
-        producer_flags={"--count": args.count, "--rate": args.rate, "--bad-every": args.bad_every},
-        producer_args=producer_args,
-        timeout_s=args.timeout,
-        log_dir=log_dir,
-    )
     node = getattr(args, "node", None) if args.action == "broker-down" else getattr(args, "broker_down", None)
     if args.action == "kill-worker":  # the job runs on the lab's cluster of the engine: the client here
         args.cluster = args.cluster or engine_clusters.EMBEDDED_ENGINES
-    settings = settings_from(args, workload).with_(checkpoint_dir=checkpoint_dir, output_dir=output_dir)
+    options, settings = _options_and_settings(args, workload, f"chaos {args.action}")
     if node is not None:
         if args.bootstrap_servers:
             raise LabError("a broker down kills a node of the embedded cluster: give no --bootstrap-servers")
@@ -146,6 +145,13 @@ def cmd_chaos(args: argparse.Namespace) -> None:
     else:
         report = chaos.kill_restart(settings, workload, options, broker)
         done = f"after {len(report.kills)} kill(s) of {args.engine}" + (f" with node {node} down" if broker else "")
+    show_and_judge(report, done)
+
+
+def show_and_judge(report: ChaosReport, done: str) -> None:
+    """The report's tables, then one error line (exit 1) when the result is not the oracle's."""
+    from streamlab import chaos
+
     chaos.show(report)
     if not report.passed:
         rows, letters = report.verdict.rows, report.verdict.dead_letters
@@ -153,3 +159,45 @@ def cmd_chaos(args: argparse.Namespace) -> None:
             f"{rows.missing:,} missing, {rows.extra:,} extra and {rows.wrong:,} wrong, {letters.missing:,} rejected "
             f"record(s) missing from the dead letters and {letters.unexpected:,} unexpected {done}"
         )
+
+
+def _options_and_settings(args: argparse.Namespace, workload: Workload, command: str) -> tuple[ChaosOptions, Settings]:
+    """The run's options (producer flags, timeout, log folder) and settings (its own folders below D)."""
+    from streamlab.chaos import ChaosOptions
+
+    try:
+        producer_args = tuple(shlex.split(args.producer_args))
+    except ValueError as error:  # an unclosed quote
+        raise LabError(f"--producer-args {args.producer_args!r}: {error}") from error
+    workload.producer_options(producer_args)  # a flag the producer lacks: exit 2 before Kafka is asked
+    if not args.topic_prefix:
+        raise LabError(f"{command} deletes and recreates its topics: give it a --topic-prefix of its own")
+    folder = command.split()[0]  # .run/chaos or .run/rescale
+    checkpoint_dir = args.checkpoint_dir or RUN_DIR / folder / args.engine / workload.name / "checkpoints"
+    # the logs sit beside the checkpoint folder, not in it: Spark takes every folder in it for a query's
+    log_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-logs"
+    output_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-output"  # the run's own: cleared, like D
+    options = ChaosOptions(
+        kills=getattr(args, "kills", 0),  # broker-down: none
+        seed=args.seed,
+        topic_prefix=args.topic_prefix,
+        producer_flags={"--count": args.count, "--rate": args.rate, "--bad-every": args.bad_every},
+        producer_args=producer_args,
+        timeout_s=args.timeout,
+        log_dir=log_dir,
+    )
+    settings = settings_from(args, workload).with_(checkpoint_dir=checkpoint_dir, output_dir=output_dir)
+    return options, settings
+
+
+def cmd_rescale(args: argparse.Namespace) -> None:
+    from streamlab import chaos
+    from streamlab.chaos.rescale import rescale
+
+    workload = workloads.get(args.workload)
+    chaos.check_supported(workload)
+    args.cluster = args.cluster or engine_clusters.EMBEDDED_ENGINES  # the job runs on a cluster of the engine's
+    options, settings = _options_and_settings(args, workload, "rescale")
+    settings = settings.with_(bootstrap_servers=bootstrap_or_embedded(args))
+    report = rescale(settings, workload, options, args.to)
+    show_and_judge(report, f"after the rescale from {settings.parallelism} to {args.to}")

@@ -11,6 +11,7 @@ from streamlab.cliargs import positive_int
 from streamlab.dashboard import background
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
+from streamlab.processes import resident_mib
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -75,7 +76,8 @@ def _show_nodes(embedded: list[cluster.NodeState], live_ids: list[int]) -> None:
         gone = [str(n.node_id) for n in embedded if not n.alive and n.node_id in live_ids]
         display.show(
             [{"node": n.node_id, "port": n.port, "pid": n.pid or "", "running": n.alive,
-              "in cluster": n.node_id in live_ids} for n in embedded],
+              "RSS MiB": resident_mib(n.pid) if n.alive else 0, "in cluster": n.node_id in live_ids}
+             for n in embedded],
             title=f"embedded brokers ({RUN_DIR.name}/kafka)",
             # a crashed broker stays registered until its session times out (broker.session.timeout.ms)
             caption=f"node {', '.join(gone)}: process gone, the cluster drops it within about 10 s" if gone else "",
@@ -94,6 +96,9 @@ def cluster_status(bootstrap: str) -> None:
         raise
     _show_nodes(embedded, live_ids)
     display.console.print(f"cluster at {bootstrap}: brokers {live_ids}")
+    resident = sum(resident_mib(n.pid) for n in embedded if n.alive) + sum(int(row["RSS MiB"]) for row in engines)
+    if resident:
+        display.console.print(f"resident memory of the lab's brokers and engine processes: {resident:,} MiB")
     _show_topics(bootstrap)
     lag = kafka_admin.group_lag(bootstrap)
     display.show(

@@ -39,6 +39,7 @@ def settings_from(args: argparse.Namespace, workload: Workload, engine: str | No
         spark_trigger=getattr(args, "trigger", ""),
         delivery=getattr(args, "delivery", AT_LEAST_ONCE),
         cluster=engine_clusters.cluster_url(getattr(args, "cluster", ""), engine, EMBEDDED),
+        savepoint=getattr(args, "savepoint", None),
     )
 
 

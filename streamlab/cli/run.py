@@ -18,7 +18,7 @@ from streamlab.cli.flags import (
     topic_flags,
     workload_arg,
 )
-from streamlab.cliargs import path, positive_int
+from streamlab.cliargs import path, path_or_file_uri, positive_int
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
 from streamlab.run import lifecycle, live, verdict
@@ -41,6 +41,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         help="where to start reading when there is no checkpoint (default earliest)",
     )  # fmt: skip
     run.add_argument("--checkpoint-dir", type=path, help="default: .run/checkpoints/ENGINE/WORKLOAD")
+    run.add_argument(
+        "--from-savepoint", dest="savepoint", type=path_or_file_uri, metavar="PATH",
+        help="Flink only: state and offsets from this savepoint instead of the folder's newest checkpoint (as `flink "
+        "run --fromSavepoint`); it may set another --parallelism (`streamlab rescale` writes one)",
+    )  # fmt: skip
     engine_flags(run)
     run.add_argument(
         "--trigger", default="", metavar="KIND=DURATION",

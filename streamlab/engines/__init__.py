@@ -17,6 +17,7 @@ from streamlab.engines.checkpoints import (
     latest_flink_checkpoint,
     resume_points,
     spark_checkpoints,
+    spark_pinned_conf,
 )
 from streamlab.engines.flink import FLINK_CHECKPOINT_INTERVAL, FlinkJob, flink_table_env
 from streamlab.engines.jobs import ACTIVE_STATES, LOOPBACK, FinishedJob, Pipeline, RunningJob
@@ -46,6 +47,7 @@ __all__ = [
     "resume_points",
     "spark_checkpoint",
     "spark_checkpoints",
+    "spark_pinned_conf",
     "spark_kafka_sink",
     "spark_kafka_source",
     "spark_plan",

@@ -1,8 +1,10 @@
-"""What a restarted job resumes from: Flink's newest completed checkpoint, or the batches each Spark query
-committed, read from the checkpoint folder; and the line `run` prints about it."""
+"""What a restarted job resumes from: Flink's newest completed checkpoint (or the savepoint `run
+--from-savepoint` names), or the batches each Spark query committed, read from the checkpoint folder; and
+the line `run` prints about it."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ class Checkpoint:
     number: int  # Flink's checkpoint id; Spark's batch id, -1 for a query that committed none yet
     path: Path  # Flink: the chk-N folder (execution.state-recovery.path); Spark: the query's folder
     query: str = ""  # Spark: the streaming query it belongs to
+    savepoint: bool = False  # Flink: a savepoint named by `run --from-savepoint` (its number is not shown)
 
 
 FLINK_CHECKPOINT = re.compile(r"chk-(\d+)")
@@ -53,12 +56,26 @@ def spark_checkpoints(folder: Path) -> list[Checkpoint]:
     return found
 
 
+def spark_pinned_conf(query_folder: Path) -> dict[str, str]:
+    """The session settings a Spark query's checkpoint pins (spark.sql.shuffle.partitions among them): Spark's
+    offset log, offsets/N, is a version line, then a JSON line of metadata whose "conf" a restarted query takes
+    over whatever its new session says, then a line per source. {} before the first batch is planned."""
+    batches = [log for log in query_folder.glob("offsets/*") if log.name.isdigit()]
+    if not batches:
+        return {}
+    newest = max(batches, key=lambda log: int(log.name))
+    lines = newest.read_text(encoding="utf-8").splitlines()
+    return dict(json.loads(lines[1]).get("conf", {})) if len(lines) > 1 else {}
+
+
 def resume_points(settings: Settings) -> list[Checkpoint]:
     """What the job these settings describe resumes from when it starts; [] when it starts from --from.
     Bounded runs and batch jobs start over: their folder is cleared first (streamlab.run.lifecycle.start_job)."""
     folder = settings.resolved_checkpoint_dir
     if settings.engine == "spark":
         return spark_checkpoints(folder)
+    if settings.savepoint is not None:  # named: it wins over every chk-N of the folder
+        return [Checkpoint(-1, settings.savepoint, savepoint=True)]
     latest = latest_flink_checkpoint(folder) if not settings.bounded else None
     return [latest] if latest else []
 
@@ -69,6 +86,8 @@ def describe_start(settings: Settings) -> str:
     points = resume_points(settings)
     if not points:
         return f"no checkpoint: starting from {settings.start_from}"
+    if points[0].savepoint:
+        return f"resuming from savepoint {points[0].path}"
     if settings.engine == "flink":
         return f"resuming from checkpoint {points[0].number} ({points[0].path})"
     batches = ", ".join(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from streamlab import jars, kafka_admin
-from streamlab.engines.checkpoints import latest_flink_checkpoint
+from streamlab.engines.checkpoints import resume_points
 from streamlab.engines.jobs import LOOPBACK, RunningJob, output_to_log
 from streamlab.errors import LabError
 from streamlab.paths import COMPOSE_DIR
@@ -86,10 +86,10 @@ def flink_table_env(settings: Settings, streaming: bool = True) -> TableEnvironm
         # a cancelled job (Ctrl-C) keeps its last completed checkpoint instead of deleting it, so the
         # next run with the same folder can resume from it (a killed job deletes nothing anyway)
         config.set("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
-        latest = latest_flink_checkpoint(settings.resolved_checkpoint_dir)
-        if latest is not None:
+        latest = resume_points(settings)  # the savepoint --from-savepoint names, else the newest chk-N
+        if latest:
             # state and Kafka offsets come from the checkpoint: the source's startup mode (--from) is ignored
-            config.set("execution.state-recovery.path", latest.path.as_uri())
+            config.set("execution.state-recovery.path", latest[0].path.as_uri())
     for key, value in settings.engine_conf.items():  # `run --conf`, e.g. execution.buffer-timeout.interval
         config.set(key, value)
     return table_env
