@@ -98,5 +98,9 @@ def compare(first: Path, second: Path) -> tuple[list[dict[str, str]], str, str]:
     """The table, its title, and notes when the two runs were not on a comparable machine or placement."""
     baseline, candidate = load(first), load(second)
     title = f"A = {first} ({baseline['started']}), B = {second} ({candidate['started']})"
-    notes = [note for note in (machine_note(baseline, candidate), placement_note(baseline, candidate)) if note]
-    return rows(baseline, candidate), title, "; ".join(notes)
+    placement = placement_note(baseline, candidate)
+    table = rows(baseline, candidate)
+    if placement:  # the guard is for changes of the code: local against cluster is not one
+        table = [{**row, "guard": "placement differs: not judged" if row["guard"] else ""} for row in table]
+    notes = [note for note in (machine_note(baseline, candidate), placement) if note]
+    return table, title, "; ".join(notes)

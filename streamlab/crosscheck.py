@@ -339,7 +339,11 @@ def check_both_engines(
             job_settings = stage_settings(engine_wide, job)
             log = work_dir(workload, prefix) / "logs" / f"{engine}-{job.name}.log"
             command = f"streamlab run {engine} {workload.name} --job {job.name} --bounded"
-            with steps.step(f"{engine}: `{command}`, in its own process (log {results.display_path(log)})"):
+            where = "in its own process"
+            if job_settings.cluster:  # the job runs on the engine's cluster; the process is its client
+                command += f" --cluster {job_settings.cluster}"
+                where = f"on the {engine} cluster, its client in its own process"
+            with steps.step(f"{engine}: `{command}`, {where} (log {results.display_path(log)})"):
                 seconds[engine][job.name] = run_in_own_process(run_args(job_settings, workload, job), log)
     checks: list[EngineCheck] = []
     with steps.step("reading both results and pandas over the same input"):

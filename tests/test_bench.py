@@ -346,8 +346,11 @@ def test_runs_on_engine_clusters_say_so_in_the_report_and_in_compare(tmp_path: P
     assert "engines in local mode" in report.write(tmp_path / "a").read_text()
     text = report.write(tmp_path / "b").read_text()
     assert "engines on their own clusters (flink http://127.0.0.1:8081, spark spark://127.0.0.1:7077)" in text
-    _rows, _title, note = compare.compare(tmp_path / "a", tmp_path / "b")
+    rows, _title, note = compare.compare(tmp_path / "a", tmp_path / "b")
     assert note == "A ran the engines in local mode, B on their clusters: B/A is the placement's cost or gain"
+    drain = next(row for row in rows if row["kind"] == "drain" and row["engine"] == "flink/default")
+    assert drain["B/A"] == "0.80" and drain["guard"] == "placement differs: not judged"
+    assert not compare.regressions(rows)  # slower on the clusters is the placement's cost, not a regression
 
 
 def test_bench_cluster_url_puts_the_engine_it_names_on_its_cluster() -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from streamlab import cluster, display, engine_clusters, kafka_admin
+from streamlab import cluster, display, engine_clusters, kafka_admin, results
 from streamlab.cli.common import EMBEDDED, embedded_bootstrap
 from streamlab.cli.flags import bootstrap_flag
 from streamlab.cliargs import positive_int
 from streamlab.dashboard import background
 from streamlab.errors import LabError
-from streamlab.paths import RUN_DIR
 from streamlab.processes import resident_mib
 
 
@@ -78,7 +77,7 @@ def _show_nodes(embedded: list[cluster.NodeState], live_ids: list[int]) -> None:
             [{"node": n.node_id, "port": n.port, "pid": n.pid or "", "running": n.alive,
               "RSS MiB": resident_mib(n.pid) if n.alive else 0, "in cluster": n.node_id in live_ids}
              for n in embedded],
-            title=f"embedded brokers ({RUN_DIR.name}/kafka)",
+            title=f"embedded brokers ({results.display_path(EMBEDDED.home)})",
             # a crashed broker stays registered until its session times out (broker.session.timeout.ms)
             caption=f"node {', '.join(gone)}: process gone, the cluster drops it within about 10 s" if gone else "",
         )  # fmt: skip
