@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from streamlab import display, engines
-from streamlab.cli import bench, chaos, check, cluster, dashboard, info, run, status
+from streamlab.cli import bench, chaos, check, cluster, dashboard, info, letters, run, status
 from streamlab.cli.parser import build_parser
 from streamlab.errors import LabError
 
@@ -27,6 +27,7 @@ HANDLERS: dict[str, Callable] = {
     "status": status.cmd_status,
     "alerts": status.cmd_alerts,
     "dashboard": dashboard.cmd_dashboard,
+    "dead-letters": letters.cmd_dead_letters,
 }
 
 __all__ = ["build_parser", "main"]
