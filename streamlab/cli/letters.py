@@ -8,7 +8,7 @@ from streamlab import deadletters, display, workloads
 from streamlab.cli.common import reading_settings
 from streamlab.cli.flags import bootstrap_flag, file_flags, job_arg, topic_flags, workload_arg
 from streamlab.cliargs import positive_int
-from streamlab.crosscheck import DEFAULT_PREFIX, engine_topics
+from streamlab.crosscheck import DEFAULT_PREFIX, engine_topics, work_dir
 from streamlab.settings import ENGINES
 
 
@@ -24,8 +24,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     job_arg(letters)
     letters.add_argument(
         "--engine", choices=ENGINES,
-        help="that engine's own topics, as `check` writes them beside the other engine's (--topic-prefix then "
-        "defaults to check's, check_); for a batch job, that engine's files",
+        help="what that engine set aside in `check` or `demo both`, beside the other engine's: its own topics (a batch "
+        "job: its own folder); --topic-prefix then defaults to check's, check_",
     )  # fmt: skip
     letters.add_argument("--reason", default="", metavar="TEXT", help="only records whose reason contains TEXT")
     letters.add_argument("--limit", type=positive_int, default=20, help="records to show per job (default 20)")
@@ -45,6 +45,8 @@ def cmd_dead_letters(args: argparse.Namespace) -> None:
         settings = reading_settings(args, workload, job).with_(job=job.name)
         if args.engine and job.rejects_spec.is_topic:  # the topics the engine wrote beside the other's
             settings = settings.with_(topics=engine_topics(workload, args.topic_prefix, args.engine))
+        elif args.engine and not args.output_dir:  # a batch job: the folder check gave the engine
+            settings = settings.with_(output_dir=work_dir(workload, args.topic_prefix) / args.engine)
         letters = deadletters.read(settings, job, args.reason)
         whose = f"{workload.name}/{job.name}" + (f" ({args.engine})" if args.engine else "")
         matching = f" whose reason contains {args.reason!r}" if args.reason else ""

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Sequence
 
-from streamlab import display, ownership, results, workloads
+from streamlab import crosscheck, display, engine_clusters, ownership, results, workloads
 from streamlab.cli.common import EMBEDDED, bootstrap_or_embedded, reading_settings, settings_from
 from streamlab.cli.flags import (
     bootstrap_flag,
@@ -19,14 +19,17 @@ from streamlab.cli.flags import (
     workload_arg,
 )
 from streamlab.cliargs import path, path_or_file_uri, positive_int
+from streamlab.compare import Verdict
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
-from streamlab.run import lifecycle, live, verdict
+from streamlab.run import lifecycle, live, pairing, verdict
 from streamlab.run.lifecycle import Stage
+from streamlab.run.live import Progress
 from streamlab.settings import ENGINES, START_POSITIONS, Settings
 from streamlab.workloads import Workload, input_topics
 
 DEMO_CATCH_UP_S = 180
+BOTH = "both"  # `demo both`: the two engines at once, side by side
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -61,7 +64,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         description="Extra flags go to the workload's producer (see `streamlab produce WORKLOAD --help`).",
         allow_abbrev=False,  # the producer's --output is not an abbreviation of --output-topic
     )
-    demo.add_argument("engine", choices=ENGINES)
+    demo.add_argument(
+        "engine", choices=(*ENGINES, BOTH),
+        help="flink, spark, or both: the two live on one input at once, then one table side by side",
+    )  # fmt: skip
     workload_arg(demo)
     demo.add_argument("--parallelism", type=positive_int, default=1)
     cluster_flag(demo)
@@ -161,6 +167,9 @@ def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> Non
     second demo would count the first one's events again."""
     workload = workloads.get(args.workload)
     options = workload.producer_options(producer_argv)
+    if args.engine == BOTH:
+        _demo_both(args, workload, options, producer_argv)
+        return
     settings = settings_from(args, workload).with_(checkpoint_dir=RUN_DIR / "demo" / args.engine / workload.name)
     if workload.batch:  # a file producer's --output is the file its job reads
         settings = settings.with_(input_path=options.output)
@@ -220,7 +229,7 @@ def _demo_live(
         running.stop()
 
 
-def _demo_verdict(stage: Stage, workload: Workload, whose: str) -> None:
+def _demo_verdict(stage: Stage, workload: Workload, whose: str) -> tuple[Verdict, Progress]:
     """The result table and how it compares with pandas (a demo starts over: every reject is this run's)."""
     settings, job, running = stage.settings, stage.job, stage.running
     assert running is not None
@@ -234,3 +243,70 @@ def _demo_verdict(stage: Stage, workload: Workload, whose: str) -> None:
     over = f"over all {progress.input_records:,} records of {source}"
     accounted = "  [all accounted for]" if progress.accounted else ""
     display.console.print(f"{whose} result {verdict.verdict_words(judged, settings.engine, over)}{accounted}")
+    return judged, progress
+
+
+def _demo_both(args: argparse.Namespace, workload: Workload, options: argparse.Namespace,
+               producer_argv: Sequence[str]) -> None:  # fmt: skip
+    """Both engines live on one input at once (streamlab.run.pairing), then each one's verdict and the pair's
+    table. Each engine writes topics of its own, named as `check` names them."""
+    if workload.batch:
+        raise LabError(f"demo both runs two live jobs on one stream; {workload.name} reads a file: "
+                       f"`streamlab check {workload.name}` runs both engines on one file")  # fmt: skip
+    if args.cluster not in ("", engine_clusters.EMBEDDED_ENGINES):
+        raise LabError("demo both takes --cluster alone (the lab's clusters of both engines), not one engine's URL")
+    bootstrap = bootstrap_or_embedded(args)
+    _show_dashboard(args, bootstrap)
+    stages = {
+        engine: lifecycle.stages_of(
+            settings_from(args, workload, engine).with_(
+                topics=crosscheck.engine_topics(workload, args.topic_prefix or crosscheck.DEFAULT_PREFIX, engine),
+                checkpoint_dir=RUN_DIR / "demo" / BOTH / engine / workload.name,
+                bootstrap_servers=bootstrap,
+            ),
+            workload.stages(),
+        )
+        for engine in ENGINES
+    }
+    topics = sorted({topic for engine in ENGINES for topic in stages[engine][0].settings.topics.values()})
+    deleted = ownership.clear(bootstrap, topics)
+    if deleted:
+        display.console.print(f"deleted the topics of the last paired run: {', '.join(deleted)}")
+    followed = _follow_both(workload, stages, options, producer_argv)
+    sides = []
+    for engine, one in zip(ENGINES, followed, strict=True):
+        judged, progress = _demo_verdict(stages[engine][-1], workload, engine)
+        written = pairing.records_written(one.settings, one.job, len(progress.table))
+        sides.append(pairing.Side(engine, progress, judged, written, tuple(one.ages_s)))
+    display.show(
+        pairing.summary_rows(sides),
+        title=f"{workload.name}: flink and spark side by side, on the same {sides[0].progress.input_records:,} records",
+        caption="dead letters of each: `streamlab dead-letters " + workload.name + " --engine flink|spark`",
+    )
+
+
+def _follow_both(
+    workload: Workload, stages: dict[str, list[Stage]], options: argparse.Namespace, producer_argv: Sequence[str]
+) -> list[live.Followed]:
+    """Start both engines' jobs, then the producer; follow both results live until every record is in each (or
+    each has read all its input), then drain both."""
+    running = {engine: lifecycle.start_stages(workload, stages[engine], fresh=True) for engine in ENGINES}
+    followed = [live.Followed(stages[e][-1].settings, stages[e][-1].job, running[e]) for e in ENGINES]
+    yours = f", then yours: {' '.join(producer_argv)}" if producer_argv else ""
+    display.console.print(f"producing with the demo's {' '.join(workload.demo_args)}{yours}; Ctrl-C stops the demo")
+    producer = lifecycle.produce_in_background(stages["flink"][0].settings, workload, options)
+    try:
+
+        def done(progresses: list[live.Progress]) -> bool:
+            caught_up = [p.accounted or one.running.caught_up() for p, one in zip(progresses, followed, strict=True)]
+            return producer.done and all(caught_up)
+
+        live.follow_all(workload, followed, done, producer, timeout_s=DEMO_CATCH_UP_S)
+        with display.console.status("draining both jobs: the last open windows are written ..."):
+            for one in followed:
+                one.running.drain()
+    finally:
+        producer.stop.set()
+        for one in followed:
+            one.running.stop()
+    return followed

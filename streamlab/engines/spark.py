@@ -146,10 +146,22 @@ def spark_kafka_sink(
     return spark_trigger(writer, settings).start()
 
 
+PLACEHOLDER_NOTE = (
+    "Note: StateStoreSave above says Append and checkpoint = <unknown>. A streaming DataFrame has no sink until "
+    "writeStream starts it, so Spark plans it with placeholders: no checkpoint, output mode Append. The running "
+    "query plans each micro-batch again with the mode its sink sets (`update` for most of the lab's jobs); "
+    "`streamlab demo both` shows what that mode writes (records written per input record)."
+)
+
+
 def spark_plan(frame: DataFrame) -> str:
-    """What DataFrame.explain("formatted") prints, returned as text instead."""
+    """What DataFrame.explain("formatted") prints, returned as text instead; for a stateful streaming plan, a note
+    on the placeholders its state operators show (the output mode a learner would otherwise take for the job's)."""
     session = frame.sparkSession
-    return session._jvm.PythonSQLUtils.explainString(frame._jdf.queryExecution(), "formatted")
+    plan = session._jvm.PythonSQLUtils.explainString(frame._jdf.queryExecution(), "formatted")
+    if frame.isStreaming and "checkpoint = <unknown>" in plan and "StateStoreSave" in plan:
+        plan = f"{plan}\n{PLACEHOLDER_NOTE}\n"
+    return plan
 
 
 def spark_checkpoint(settings: Settings, query_name: str) -> str:

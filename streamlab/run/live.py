@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 from confluent_kafka import KafkaException
 from kafka.errors import KafkaError
+from rich.columns import Columns
 from rich.console import Group
 from rich.live import Live
 from rich.markup import escape
@@ -88,6 +89,18 @@ def with_silent_drops(running: RunningJob, progress: Progress) -> Progress:
 KAFKA_OUTAGE_S = 60  # how long the live view keeps trying while Kafka reads fail (see follow)
 
 
+@dataclass
+class Followed:
+    """One job the live view follows, and the ages of its newest counted event, sampled each refresh while the
+    producer ran (freshness: how soon an event shows in the result)."""
+
+    settings: Settings
+    job: Job
+    running: RunningJob
+    rejects_before: int = 0
+    ages_s: list[float] = field(default_factory=list)
+
+
 def follow(
     settings: Settings,
     workload: Workload,
@@ -105,7 +118,22 @@ def follow(
     rejects_baseline): records this run rejects are counted against what it read. timeout_s
     counts from the moment the producer is done (or from the start without one).
     """
-    view = results.open_view(job.result, settings)
+    followed = [Followed(settings, job, running, rejects_before)]
+    every = (lambda progresses: until(progresses[0])) if until else None
+    return follow_all(workload, followed, every, producer, refresh_s, timeout_s)[0]
+
+
+def follow_all(
+    workload: Workload,
+    followed: list[Followed],
+    until: Callable[[list[Progress]], bool] | None = None,
+    producer: ProduceStats | None = None,
+    refresh_s: float = 1.0,
+    timeout_s: float | None = None,
+) -> list[Progress]:
+    """follow() for one job or several side by side (`demo both`): until `until` holds for all of their
+    progress, a job ends (its error, if it failed), the timeout, or Ctrl-C."""
+    views = [results.open_view(one.job.result, one.settings) for one in followed]
     deadline = None
     outage_since: float | None = None  # when the view's Kafka reads began to fail, after one had worked
     shown = False
@@ -113,8 +141,7 @@ def follow(
         with Live(console=display.console, refresh_per_second=4, transient=False) as live:
             while True:
                 try:
-                    view.refresh()
-                    progress = measure(settings, job, view.frame(), rejects_before)
+                    progresses = [_refresh(view, one) for view, one in zip(views, followed, strict=True)]
                 except (KafkaError, KafkaException, LabError):
                     # a broker down: reads fail until its partitions' leadership has moved (about 10 s),
                     # while the job itself keeps running; only an outage that lasts ends the view (and the job)
@@ -124,25 +151,39 @@ def follow(
                     time.sleep(refresh_s)
                     continue
                 outage_since, shown = None, True
-                status = running.status()
-                live.update(render(settings, workload, job, progress, status, producer))
+                statuses = [one.running.status() for one in followed]
+                panels = [render(one.settings, workload, one.job, progress, status, producer)
+                          for one, progress, status in zip(followed, progresses, statuses, strict=True)]  # fmt: skip
+                live.update(panels[0] if len(panels) == 1 else Columns(panels, equal=True))
                 if producer and producer.error:
                     raise LabError(f"producing failed: {producer.error}")
-                if until and until(progress):
-                    return progress
-                if status not in ACTIVE_STATES:
-                    running.wait()  # raises the job's own error if it failed
-                    return progress
+                if until and until(progresses):
+                    return progresses
+                if any(status not in ACTIVE_STATES for status in statuses):
+                    for one in followed:
+                        if one.running.status() not in ACTIVE_STATES:
+                            one.running.wait()  # raises the job's own error if it failed
+                    return progresses
                 if timeout_s and deadline is None and (producer is None or producer.done):
                     deadline = time.monotonic() + timeout_s  # the job's catch-up time starts when input ends
                 if deadline and time.monotonic() > deadline:
+                    engines = " and ".join(one.settings.engine for one in followed)
                     raise LabError(
-                        f"the {settings.engine} job did not account for every input record "
-                        f"within {timeout_s:.0f} s (status {status})"
+                        f"the {engines} job did not account for every input record within {timeout_s:.0f} s "
+                        f"(status {', '.join(statuses)})"
                     )
+                for one, progress in zip(followed, progresses, strict=True):
+                    if producer and not producer.done and (age := progress.newest_event_age_s()) is not None:
+                        one.ages_s.append(age)
                 time.sleep(refresh_s)
     finally:
-        view.close()
+        for view in views:
+            view.close()
+
+
+def _refresh(view: results.ResultView, one: Followed) -> Progress:
+    view.refresh()
+    return measure(one.settings, one.job, view.frame(), one.rejects_before)
 
 
 def render(

@@ -36,6 +36,21 @@ def test_demo_accounts_for_every_record_and_matches_the_oracle(
         assert "[all accounted for]" in output
 
 
+def test_demo_both_sets_the_engines_side_by_side_and_dead_letters_reads_each(kafka_bootstrap: str) -> None:
+    """`demo both`: one input, both engines live at once, one table; then each engine's dead letters, by reason."""
+    workload = workloads.get("windowed-messages")
+    common = ["--bootstrap-servers", kafka_bootstrap]
+    output = one_line(succeeded(streamlab("demo", "both", workload.name, *workload.quick_args, *common)))
+    for engine in ("flink", "spark"):
+        assert f"{engine} result matches the pandas oracle" in output, output[-3000:]
+    assert "flink and spark side by side" in output, output[-3000:]
+    for measure in ("input records", "dead letters", "late records", "records written", "against pandas"):
+        assert f"│ {measure} │" in output, output[-3000:]
+    assert "│ against pandas │ matches │ matches │" in output, output[-3000:]
+    letters = one_line(succeeded(streamlab("dead-letters", workload.name, "--engine", "spark", *common)))
+    assert "dead letters in check_spark_test-topic-dlq" in letters and "│ reason │ records │ share │" in letters
+
+
 def test_produce_then_bounded_run_then_check_and_results(kafka_bootstrap: str, topic_suffix: str) -> None:
     common = ["--bootstrap-servers", kafka_bootstrap]
     topics = ["--input-topic", f"in_{topic_suffix}", "--output-topic", f"out_{topic_suffix}"]
