@@ -87,6 +87,20 @@ class ChaosReport:
         return self.verdict.passed
 
 
+def figures(report: ChaosReport) -> dict[str, object]:
+    """The run's figures for programs (`chaos ... --report-json FILE`, the lessons): what the tables show."""
+    rows, letters = report.verdict.rows, report.verdict.dead_letters
+    return {
+        "engine": report.engine, "workload": report.workload, "delivery": report.delivery, "passed": report.passed,
+        "produced": report.produced, "rejected": report.rejected, "kills": len(report.kills),
+        "kill_records": [kill.at_record for kill in report.kills], "restarts_resumed": report.restarts_resumed,
+        "correct": rows.correct, "expected": rows.expected, "missing": rows.missing, "extra": rows.extra,
+        "wrong": rows.wrong, "duplicated_in_final_view": rows.duplicated, "raw_duplicates": report.raw_duplicates,
+        "dead_letters_accounted": letters.accounted, "dead_letters_expected": letters.expected,
+        "seconds": round(report.seconds, 1),
+    }  # fmt: skip
+
+
 def report_rows(report: ChaosReport) -> list[dict[str, str]]:
     """The verdict as a table for people: measure, figure, what it means."""
     upsert = report.result_kind == UPSERT_TOPIC

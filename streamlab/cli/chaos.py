@@ -4,7 +4,9 @@ pandas."""
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamlab import engine_clusters, workloads
@@ -106,6 +108,9 @@ def _chaos_flags(parser: argparse.ArgumentParser, command: str = "chaos") -> Non
         "--count, --rate and --bad-every, e.g. --producer-args '--stations 50 --hours 2' (bike-rentals)",
     )  # fmt: skip
     parser.add_argument(
+        "--report-json", type=path, metavar="FILE", help="also write the run's figures to FILE, as JSON"
+    )
+    parser.add_argument(
         "--topic-prefix", default=f"{command}_", metavar="P",
         help=f"prefix of the run's topics, deleted and created again (default {command}_)",
     )  # fmt: skip
@@ -145,14 +150,19 @@ def cmd_chaos(args: argparse.Namespace) -> None:
     else:
         report = chaos.kill_restart(settings, workload, options, broker)
         done = f"after {len(report.kills)} kill(s) of {args.engine}" + (f" with node {node} down" if broker else "")
-    show_and_judge(report, done)
+    show_and_judge(report, done, args.report_json)
 
 
-def show_and_judge(report: ChaosReport, done: str) -> None:
-    """The report's tables, then one error line (exit 1) when the result is not the oracle's."""
+def show_and_judge(report: ChaosReport, done: str, json_file: Path | None = None) -> None:
+    """The report's tables (and its figures as JSON, if asked), then one error line (exit 1) when the result is
+    not the oracle's."""
     from streamlab import chaos
+    from streamlab.chaos.report import figures
 
     chaos.show(report)
+    if json_file is not None:
+        json_file.parent.mkdir(parents=True, exist_ok=True)
+        json_file.write_text(json.dumps(figures(report), indent=2), encoding="utf-8")
     if not report.passed:
         rows, letters = report.verdict.rows, report.verdict.dead_letters
         raise LabError(
@@ -200,4 +210,4 @@ def cmd_rescale(args: argparse.Namespace) -> None:
     options, settings = _options_and_settings(args, workload, "rescale")
     settings = settings.with_(bootstrap_servers=bootstrap_or_embedded(args))
     report = rescale(settings, workload, options, args.to)
-    show_and_judge(report, f"after the rescale from {settings.parallelism} to {args.to}")
+    show_and_judge(report, f"after the rescale from {settings.parallelism} to {args.to}", args.report_json)

@@ -19,16 +19,13 @@ from streamlab.cli.flags import (
     workload_arg,
 )
 from streamlab.cliargs import path, path_or_file_uri, positive_int
-from streamlab.compare import Verdict
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
-from streamlab.run import lifecycle, live, pairing, verdict
+from streamlab.run import demo, lifecycle, live, pairing
 from streamlab.run.lifecycle import Stage
-from streamlab.run.live import Progress
 from streamlab.settings import ENGINES, START_POSITIONS, Settings
 from streamlab.workloads import Workload, input_topics
 
-DEMO_CATCH_UP_S = 180
 BOTH = "both"  # `demo both`: the two engines at once, side by side
 
 
@@ -58,21 +55,21 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     file_flags(run)
     bootstrap_flag(run)
 
-    demo = commands.add_parser(
+    demo_cmd = commands.add_parser(
         "demo",
         help="cluster + topics + producer + job + live table, in one go",
         description="Extra flags go to the workload's producer (see `streamlab produce WORKLOAD --help`).",
         allow_abbrev=False,  # the producer's --output is not an abbreviation of --output-topic
     )
-    demo.add_argument(
+    demo_cmd.add_argument(
         "engine", choices=(*ENGINES, BOTH),
         help="flink, spark, or both: the two live on one input at once, then one table side by side",
     )  # fmt: skip
-    workload_arg(demo)
-    demo.add_argument("--parallelism", type=positive_int, default=1)
-    cluster_flag(demo)
-    topic_flags(demo)
-    bootstrap_flag(demo)
+    workload_arg(demo_cmd)
+    demo_cmd.add_argument("--parallelism", type=positive_int, default=1)
+    cluster_flag(demo_cmd)
+    topic_flags(demo_cmd)
+    bootstrap_flag(demo_cmd)
 
     results_cmd = commands.add_parser("results", help="print the result table of a workload's job")
     workload_arg(results_cmd)
@@ -183,7 +180,7 @@ def cmd_demo(args: argparse.Namespace, producer_argv: Sequence[str] = ()) -> Non
         _demo_live(settings, workload, stages, options, producer_argv)
     for stage in stages:
         whose = settings.engine + (f" {stage.job.name}" if len(stages) > 1 else "")
-        _demo_verdict(stage, workload, whose)
+        demo.verdict_of(stage, workload, whose)
 
 
 def _show_dashboard(args: argparse.Namespace, bootstrap: str) -> None:
@@ -211,39 +208,7 @@ def _demo_live(
     deleted = ownership.clear(settings.bootstrap_servers, list(settings.topics.values()))
     if deleted:
         display.console.print(f"deleted the topics of the last demo: {', '.join(deleted)}")
-    running = lifecycle.start_stages(workload, stages, fresh=True)
-    yours = f", then yours: {' '.join(producer_argv)}" if producer_argv else ""
-    display.console.print(f"producing with the demo's {' '.join(workload.demo_args)}{yours}; Ctrl-C stops the demo")
-    producer = lifecycle.produce_in_background(settings, workload, options)
-    try:
-        live.follow(
-            stages[-1].settings, workload, stages[-1].job, running, producer=producer,
-            # done when everything is in the result, or (event-time windows still open) when the job has read it all
-            until=lambda progress: producer.done and (progress.accounted or running.caught_up()),
-            timeout_s=DEMO_CATCH_UP_S,
-        )  # fmt: skip
-        with display.console.status(f"draining the {settings.engine} job: the last open windows are written ..."):
-            running.drain()
-    finally:
-        producer.stop.set()
-        running.stop()
-
-
-def _demo_verdict(stage: Stage, workload: Workload, whose: str) -> tuple[Verdict, Progress]:
-    """The result table and how it compares with pandas (a demo starts over: every reject is this run's)."""
-    settings, job, running = stage.settings, stage.job, stage.running
-    assert running is not None
-    display.console.print()
-    table, progress = live.show_results(settings, workload, job, limit=10, running=running)
-    drops = verdict.silent_drop_figures(running, progress.dropped)
-    judged = verdict.judge(settings, job, table, drops=drops)
-    source = (
-        results.display_path(settings.required_input_path()) if job.batch else " + ".join(input_topics(job, settings))
-    )
-    over = f"over all {progress.input_records:,} records of {source}"
-    accounted = "  [all accounted for]" if progress.accounted else ""
-    display.console.print(f"{whose} result {verdict.verdict_words(judged, settings.engine, over)}{accounted}")
-    return judged, progress
+    demo.run_live(workload, [stages], options, producer_argv)
 
 
 def _demo_both(args: argparse.Namespace, workload: Workload, options: argparse.Namespace,
@@ -272,10 +237,10 @@ def _demo_both(args: argparse.Namespace, workload: Workload, options: argparse.N
     deleted = ownership.clear(bootstrap, topics)
     if deleted:
         display.console.print(f"deleted the topics of the last paired run: {', '.join(deleted)}")
-    followed = _follow_both(workload, stages, options, producer_argv)
+    followed = demo.run_live(workload, [stages[engine] for engine in ENGINES], options, producer_argv)
     sides = []
     for engine, one in zip(ENGINES, followed, strict=True):
-        judged, progress = _demo_verdict(stages[engine][-1], workload, engine)
+        judged, progress = demo.verdict_of(stages[engine][-1], workload, engine)
         written = pairing.records_written(one.settings, one.job, len(progress.table))
         sides.append(pairing.Side(engine, progress, judged, written, tuple(one.ages_s)))
     display.show(
@@ -283,30 +248,3 @@ def _demo_both(args: argparse.Namespace, workload: Workload, options: argparse.N
         title=f"{workload.name}: flink and spark side by side, on the same {sides[0].progress.input_records:,} records",
         caption="dead letters of each: `streamlab dead-letters " + workload.name + " --engine flink|spark`",
     )
-
-
-def _follow_both(
-    workload: Workload, stages: dict[str, list[Stage]], options: argparse.Namespace, producer_argv: Sequence[str]
-) -> list[live.Followed]:
-    """Start both engines' jobs, then the producer; follow both results live until every record is in each (or
-    each has read all its input), then drain both."""
-    running = {engine: lifecycle.start_stages(workload, stages[engine], fresh=True) for engine in ENGINES}
-    followed = [live.Followed(stages[e][-1].settings, stages[e][-1].job, running[e]) for e in ENGINES]
-    yours = f", then yours: {' '.join(producer_argv)}" if producer_argv else ""
-    display.console.print(f"producing with the demo's {' '.join(workload.demo_args)}{yours}; Ctrl-C stops the demo")
-    producer = lifecycle.produce_in_background(stages["flink"][0].settings, workload, options)
-    try:
-
-        def done(progresses: list[live.Progress]) -> bool:
-            caught_up = [p.accounted or one.running.caught_up() for p, one in zip(progresses, followed, strict=True)]
-            return producer.done and all(caught_up)
-
-        live.follow_all(workload, followed, done, producer, timeout_s=DEMO_CATCH_UP_S)
-        with display.console.status("draining both jobs: the last open windows are written ..."):
-            for one in followed:
-                one.running.drain()
-    finally:
-        producer.stop.set()
-        for one in followed:
-            one.running.stop()
-    return followed

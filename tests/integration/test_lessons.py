@@ -1,0 +1,31 @@
+"""The lessons as a learner runs them (`streamlab lesson NAME ENGINE`, a process each): the verdict line must say
+"as expected". The fast tier runs the short late-data lesson on Flink; the slow tier runs the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.commands import one_line, streamlab, succeeded
+
+pytestmark = [pytest.mark.integration]
+
+
+def lesson(name: str, engine: str, bootstrap: str) -> str:
+    return one_line(succeeded(streamlab("lesson", name, engine, "--bootstrap-servers", bootstrap, timeout_s=900)))
+
+
+def test_late_data_on_flink_routes_every_late_record_with_its_reason(kafka_bootstrap: str) -> None:
+    said = lesson("late-data", "flink", kafka_bootstrap)
+    assert "lesson late-data on flink: as expected" in said, said[-2000:]
+    assert "(late: its window was already closed)" in said, said[-2000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "engine"), [("late-data", "spark"), ("delivery", "flink"), ("delivery", "spark")])
+def test_the_lesson_bears_out_on_the_engine(name: str, engine: str, kafka_bootstrap: str) -> None:
+    said = lesson(name, engine, kafka_bootstrap)
+    assert f"lesson {name} on {engine}: as expected" in said, said[-2000:]
+    if name == "delivery" and engine == "flink":
+        assert "exactly-once: killed at record" in said and "raw topic: 0 record(s) written twice" in said
+    if name == "delivery" and engine == "spark":
+        assert "exactly-once: not offered" in said
