@@ -97,23 +97,29 @@ def standalone_cluster(builder: SparkSession.Builder, settings: Settings) -> Spa
     )
 
 
+SOURCE_OPTION = "source."  # `--conf source.maxOffsetsPerTrigger=N`: an option of the Kafka source, not a conf
+
+
 def spark_kafka_source(spark: SparkSession, settings: Settings, topics: str | Sequence[str]) -> DataFrame:
     """One or more topics as (payload STRING, kafka_topic STRING, kafka_partition INT, kafka_offset BIGINT):
-    the columns of the Flink jobs' raw source tables, so the parse steps of both engines start alike."""
-    return (
+    the columns of the Flink jobs' raw source tables, so the parse steps of both engines start alike.
+    `--conf source.NAME=VALUE` sets a Kafka source option, e.g. source.maxOffsetsPerTrigger=20000."""
+    reader = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", settings.bootstrap_servers)
         .option("subscribe", topics if isinstance(topics, str) else ",".join(topics))
         .option("startingOffsets", settings.start_from)
         # as every reader of the lab: a topic a Flink exactly-once sink writes shows committed records only
         .option("kafka.isolation.level", "read_committed")
-        .load()
-        .selectExpr(
-            "CAST(value AS STRING) AS payload",
-            "topic AS kafka_topic",
-            "partition AS kafka_partition",
-            "offset AS kafka_offset",
-        )
+    )
+    for key, value in settings.engine_conf.items():
+        if key.startswith(SOURCE_OPTION):
+            reader = reader.option(key.removeprefix(SOURCE_OPTION), value)
+    return reader.load().selectExpr(
+        "CAST(value AS STRING) AS payload",
+        "topic AS kafka_topic",
+        "partition AS kafka_partition",
+        "offset AS kafka_offset",
     )
 
 

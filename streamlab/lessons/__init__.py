@@ -2,16 +2,18 @@
 what happened in the engine's own words and figures, then one verdict line against what the lesson expects of
 that engine. Each has a page in docs/lessons/.
 
-The modules: common (Lesson, Outcome, the run's folder and topics), late_data, delivery.
+The modules: common (Lesson, Outcome, the run's folder and topics), late_data, delivery, falling_behind.
 """
 
 from __future__ import annotations
 
 from streamlab.errors import LabError
-from streamlab.lessons import delivery, late_data
+from streamlab.lessons import delivery, falling_behind, late_data
 from streamlab.lessons.common import Lesson, LessonRun, Outcome
 
-LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (late_data.LESSON, delivery.LESSON)}
+LESSONS: dict[str, Lesson] = {
+    lesson.name: lesson for lesson in (late_data.LESSON, delivery.LESSON, falling_behind.LESSON)
+}
 
 
 def get(name: str) -> Lesson:

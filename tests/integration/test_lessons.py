@@ -21,7 +21,11 @@ def test_late_data_on_flink_routes_every_late_record_with_its_reason(kafka_boots
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "engine"), [("late-data", "spark"), ("delivery", "flink"), ("delivery", "spark")])
+@pytest.mark.parametrize(
+    ("name", "engine"),
+    [("late-data", "spark"), ("delivery", "flink"), ("delivery", "spark"), ("falling-behind", "flink"),
+     ("falling-behind", "spark")],
+)  # fmt: skip
 def test_the_lesson_bears_out_on_the_engine(name: str, engine: str, kafka_bootstrap: str) -> None:
     said = lesson(name, engine, kafka_bootstrap)
     assert f"lesson {name} on {engine}: as expected" in said, said[-2000:]
@@ -29,3 +33,5 @@ def test_the_lesson_bears_out_on_the_engine(name: str, engine: str, kafka_bootst
         assert "exactly-once: killed at record" in said and "raw topic: 0 record(s) written twice" in said
     if name == "delivery" and engine == "spark":
         assert "exactly-once: not offered" in said
+    if name == "falling-behind":
+        assert "alerts fired: none" not in said, said[-2000:]
