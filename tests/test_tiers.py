@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from streamlab import chaos, workloads
+from streamlab import chaos, lessons, workloads
 from streamlab.paths import REPO_ROOT
 from tests import tiers
-from tests.integration import test_chaos, test_cli_flows, test_end_to_end, test_validation, test_windowed_messages
+from tests.integration import (
+    test_chaos,
+    test_cli_flows,
+    test_end_to_end,
+    test_lessons,
+    test_validation,
+    test_windowed_messages,
+)
 
 
 def test_every_exemption_names_a_workload_of_the_registry_and_a_reason() -> None:
@@ -49,8 +56,12 @@ def test_chaos_runs_every_workload_it_can_and_the_exemptions_are_what_it_refuses
     refused = set(workloads.WORKLOADS) - set(chaos.supported_workloads())
     assert refused == set(tiers.EXEMPT["chaos"])
     runs = set(parametrized(test_chaos.test_a_kill_and_a_broker_down_lose_nothing))
-    assert runs | {("flink", "passthrough")} == set(tiers.pairs("chaos")) and ("flink", "passthrough") not in runs
+    assert runs | test_chaos.OWN_RUNS == set(tiers.pairs("chaos")) and not runs & test_chaos.OWN_RUNS
     assert callable(test_chaos.test_an_exactly_once_passthrough_repeats_no_record)  # flink passthrough's own run
+    # behavior-stats' kill and restart on both engines: the delivery lesson's
+    lessons_run = set(parametrized(test_lessons.test_the_lesson_bears_out_on_the_engine))
+    assert {("delivery", "flink"), ("delivery", "spark")} <= lessons_run
+    assert lessons.delivery.WORKLOAD == "behavior-stats"
 
 
 def test_the_validation_matrix_has_a_subject_for_every_workload_not_exempt() -> None:

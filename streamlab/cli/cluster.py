@@ -75,7 +75,7 @@ def _show_nodes(embedded: list[cluster.NodeState], live_ids: list[int]) -> None:
         gone = [str(n.node_id) for n in embedded if not n.alive and n.node_id in live_ids]
         display.show(
             [{"node": n.node_id, "port": n.port, "pid": n.pid or "", "running": n.alive,
-              "RSS MiB": resident_mib(n.pid) if n.alive else 0, "in cluster": n.node_id in live_ids}
+              "in cluster": n.node_id in live_ids, "RSS MiB": resident_mib(n.pid) if n.alive else 0}
              for n in embedded],
             title=f"embedded brokers ({results.display_path(EMBEDDED.home)})",
             # a crashed broker stays registered until its session times out (broker.session.timeout.ms)

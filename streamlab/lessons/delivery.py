@@ -19,7 +19,7 @@ from streamlab.processes import StreamlabProcess
 from streamlab.settings import AT_LEAST_ONCE, EXACTLY_ONCE, Settings
 
 WORKLOAD = "behavior-stats"
-PRODUCER = "--count 600 --rate 60 --bad-every 50"  # 10 s of input: a checkpoint, a kill, a restart
+PRODUCER = "--count 500 --rate 80 --bad-every 50"  # 6 s of input: a checkpoint, a kill, a restart
 FLINK_CHECKPOINTS = ("--conf", "execution.checkpointing.interval=2 s")  # commits every 2 s, not 10
 RUN_TIMEOUT_S = 600
 

@@ -42,7 +42,10 @@ VICTIM = 2
 # every workload chaos takes (tests/tiers.py), with the registry's small input: the path a kill and a broker
 # down take is the same whatever the count; by hand, `streamlab chaos kill-restart --kills 3` and `chaos
 # broker-down` run larger inputs (docs/reliability.md)
-PAIRS = [pair for pair in pairs("chaos") if pair != ("flink", "passthrough")]  # exactly-once: its own test below
+# flink passthrough: its exactly-once run below; behavior-stats: `lesson delivery` kills and restarts it on both
+# engines (tests/integration/test_lessons.py), so the slow tier does not pay for the same run twice
+OWN_RUNS = {("flink", "passthrough"), ("flink", "behavior-stats"), ("spark", "behavior-stats")}
+PAIRS = [pair for pair in pairs("chaos") if pair not in OWN_RUNS]
 
 
 def with_a_broker_down(engine: str, workload: str) -> bool:

@@ -48,7 +48,7 @@ def test_demo_both_sets_the_engines_side_by_side_and_dead_letters_reads_each(kaf
         assert f"│ {measure} │" in output, output[-3000:]
     assert "│ against pandas │ matches │ matches │" in output, output[-3000:]
     letters = one_line(succeeded(streamlab("dead-letters", workload.name, "--engine", "spark", *common)))
-    assert "dead letters in check_spark_test-topic-dlq" in letters and "│ reason │ records │ share │" in letters
+    assert "dead letters in check_spark_test-topic-dlq" in letters and "┃ reason ┃ records ┃ share ┃" in letters
 
 
 def test_produce_then_bounded_run_then_check_and_results(kafka_bootstrap: str, topic_suffix: str) -> None:
