@@ -2,7 +2,8 @@
 what happened in the engine's own words and figures, then one verdict line against what the lesson expects of
 that engine. Each has a page in docs/lessons/.
 
-The modules: common (Lesson, Outcome, the run's folder and topics), late_data, delivery, falling_behind.
+The modules: common (Lesson, Outcome, the run's folder and topics), then one per lesson: late_data,
+delivery, falling_behind.
 """
 
 from __future__ import annotations

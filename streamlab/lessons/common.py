@@ -25,13 +25,16 @@ class LessonRun:
     def folder(self) -> Path:
         return LESSONS_DIR / self.lesson / self.engine
 
+    def prefix(self, variant: str = "") -> str:
+        """The topic prefix of the lesson's run (a variant's)."""
+        return f"lesson_{self.lesson.replace('-', '_')}_{self.engine}_{variant}_".replace("__", "_")
+
     def settings(self, workload: str, variant: str = "") -> Settings:
         """Fresh topics and folders of the lesson's own (deleted and made again: all of them the lab's)."""
-        prefix = f"lesson_{self.lesson.replace('-', '_')}_{self.engine}_{variant}_".replace("__", "_")
         folder = self.folder / (variant or "run")
         settings = Settings(
             workload=workload, engine=self.engine, bootstrap_servers=self.bootstrap,
-            topics=workloads.get(workload).topic_names(prefix), checkpoint_dir=folder / "checkpoints",
+            topics=workloads.get(workload).topic_names(self.prefix(variant)), checkpoint_dir=folder / "checkpoints",
             output_dir=folder / "output",
         )  # fmt: skip
         deleted = ownership.clear(self.bootstrap, list(settings.topics.values()), [folder])
