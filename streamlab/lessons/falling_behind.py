@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from streamlab import display, kafka_admin, monitoring, workloads
-from streamlab.engines import RunningJob
+from streamlab.engines import ACTIVE_STATES, RunningJob
 from streamlab.errors import LabError
 from streamlab.lessons.common import Lesson, LessonRun, Outcome
 from streamlab.monitoring.alerts import FIRING, Rules, Thresholds
@@ -23,6 +23,7 @@ PRODUCER = ("--count", "400000", "--rate", "0", "--bad-every", "0", "--seed", "4
 # the alert rules with a short window: the flood lasts seconds, not the minutes a production alert waits
 RULES = Thresholds(alert_after_s=3.0, lag_growth=10_000)
 CATCH_UP_S = 300
+REPORTS_S = 15  # how long the stopped job's last report may take to arrive
 # Spark: without a cap, each micro-batch takes everything that has arrived, so its lag reads 0 and a backlog
 # shows only as ever longer batches; capped, as production jobs are, the backlog stays in Kafka as lag
 SPARK_CAP = {"source.maxOffsetsPerTrigger": "20000"}
@@ -81,11 +82,16 @@ def wait_for_catch_up(running: RunningJob, stats: ProduceStats) -> float | None:
 
 
 def own_reports(bootstrap: str, key: str, since_ms: float) -> list[Envelope]:
-    """The job's own reports since it started, in order (this process's run: monitoring.RUN_ID)."""
-    time.sleep(2.0)  # the last reports are on their way
-    records = kafka_admin.read_topic(bootstrap, monitoring.METRICS_TOPIC, since_ms=int(since_ms))
-    reports = [Envelope.from_json(record.value) for record in records if record.value]
-    return sorted((r for r in reports if r.key == key and r.run_id == monitoring.RUN_ID), key=lambda r: r.ts)
+    """The job's own reports since it started, in order (this process's run: monitoring.RUN_ID), read once its
+    last one, the status it ended with, is in the topic (or after REPORTS_S, with what has come)."""
+    deadline = time.monotonic() + REPORTS_S
+    while True:
+        records = kafka_admin.read_topic(bootstrap, monitoring.METRICS_TOPIC, since_ms=int(since_ms))
+        reports = [Envelope.from_json(record.value) for record in records if record.value]
+        ours = sorted((r for r in reports if r.key == key and r.run_id == monitoring.RUN_ID), key=lambda r: r.ts)
+        if (ours and ours[-1].status not in ACTIVE_STATES) or time.monotonic() > deadline:
+            return ours
+        time.sleep(0.5)
 
 
 def report_rows(reports: list[Envelope]) -> list[dict[str, object]]:
