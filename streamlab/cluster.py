@@ -240,11 +240,16 @@ def up(
     layout.state_file.write_text(
         json.dumps({"brokers": brokers, "cluster_id": cluster_id, "base_port": layout.base_port})
     )
-    processes = {node_id: _start_node(layout, node_id, brokers, cluster_id) for node_id in range(1, brokers + 1)}
     progress(f"starting {brokers} Kafka broker(s) (KRaft) ...")
     bootstrap = layout.bootstrap_servers(brokers)
-    _wait_ready(
-        layout, processes, lambda: len(kafka_admin.broker_ids(bootstrap)) == brokers, READY_TIMEOUT_S, "become ready"
+    _start_nodes(
+        layout,
+        list(range(1, brokers + 1)),
+        brokers,
+        lambda: len(kafka_admin.broker_ids(bootstrap)) == brokers,
+        READY_TIMEOUT_S,
+        "become ready",
+        progress,
     )
     progress(f"Kafka cluster up at {bootstrap} (logs in {layout.home})")
     return bootstrap
@@ -256,33 +261,49 @@ def _restart_down_nodes(
     """Start the nodes of a running cluster that are down, with their own id, ports, data and the
     cluster's id, and wait until they have rejoined: registered, and every partition's ISR full again."""
     jars.verify("kafka")
-    cluster_id = _cluster_id(layout)
     names = ", ".join(f"{node_id} (port {layout.broker_port(node_id)})" for node_id in down_ids)
     progress(f"restarting Kafka node(s) {names}: the others are running ...")
     bootstrap = layout.bootstrap_servers(brokers)
     # asked through the running nodes only: a client of ours must not connect to a port being restarted
     running = ",".join(f"{layout.host}:{layout.broker_port(n)}" for n in range(1, brokers + 1) if n not in down_ids)
+    _start_nodes(
+        layout,
+        down_ids,
+        brokers,
+        lambda: _listening(layout, down_ids) and kafka_admin.fully_replicated(running, brokers),
+        REJOIN_TIMEOUT_S,
+        "rejoin the cluster with every partition in sync",
+        progress,
+    )
+    progress(f"restarted node(s) {names}: back in the cluster at {bootstrap}, every partition's ISR full")
+    return bootstrap
+
+
+def _start_nodes(
+    layout: ClusterLayout,
+    node_ids: list[int],
+    brokers: int,
+    ready: Callable[[], bool],
+    timeout_s: float,
+    what: str,
+    progress: Callable[[str], None],
+) -> None:
+    """Start these nodes and wait until `ready`; a node whose port another socket took while it started
+    (see _bind_failed) is started again, up to BIND_ATTEMPTS times."""
+    cluster_id = _cluster_id(layout)
     for attempt in range(1, BIND_ATTEMPTS + 1):
-        _wait_ports_free(layout, down_ids, PORT_FREE_WAIT_S)
-        _check_ports_free(layout, down_ids)
-        log_ends = {node_id: _log_size(layout, node_id) for node_id in down_ids}
-        processes = {node_id: _start_node(layout, node_id, brokers, cluster_id) for node_id in down_ids}
+        _wait_ports_free(layout, node_ids, PORT_FREE_WAIT_S)
+        _check_ports_free(layout, node_ids)
+        log_ends = {node_id: _log_size(layout, node_id) for node_id in node_ids}
+        processes = {node_id: _start_node(layout, node_id, brokers, cluster_id) for node_id in node_ids}
         try:
-            _wait_ready(
-                layout,
-                processes,
-                lambda: _listening(layout, down_ids) and kafka_admin.fully_replicated(running, brokers),
-                REJOIN_TIMEOUT_S,
-                "rejoin the cluster with every partition in sync",
-            )
-            break
+            _wait_ready(layout, processes, ready, timeout_s, what)
+            return
         except LabError:
-            taken = [node_id for node_id in down_ids if _bind_failed(layout, node_id, log_ends[node_id])]
+            taken = [node_id for node_id in node_ids if _bind_failed(layout, node_id, log_ends[node_id])]
             if not taken or attempt == BIND_ATTEMPTS:
                 raise
             progress(f"the port of node(s) {taken} was taken while it started: starting again")
-    progress(f"restarted node(s) {names}: back in the cluster at {bootstrap}, every partition's ISR full")
-    return bootstrap
 
 
 def _listening(layout: ClusterLayout, node_ids: list[int]) -> bool:
@@ -383,6 +404,15 @@ def _wait_ready(
 
 
 def _log_tail(layout: ClusterLayout, node_id: int, lines: int = 5) -> str:
+    """Why a node stopped: its first ERROR lines if it logged any (the last lines are only its shutdown hook),
+    else the tail of its console."""
+    for name in ("server.log", "console.log"):
+        path = layout.node_dir(node_id) / name
+        if path.is_file() and path.stat().st_size:
+            logged = path.read_text(errors="replace").splitlines()
+            errors = [line for line in logged if " ERROR " in line or "Exception" in line]
+            if errors:
+                return "\n".join(errors[:lines])
     for name in ("console.log", "server.log"):
         path = layout.node_dir(node_id) / name
         if path.is_file() and path.stat().st_size:

@@ -12,10 +12,9 @@ wrong and duplicated, and whether every rejected record is in the dead letters; 
 and exit code as a user would. One run per (engine, workload); where it takes a broker down, that run holds
 both faults (a restart against a cluster with a node down): make test-slow has a time budget (docs/testing.md).
 
-Why node 2: it is not node 1, the first address every client tries, and its port is odd (the base is even).
-Test ports lie in the kernel's ephemeral range; once a broker is dead, any client's outgoing connection may
-get its port as the local end and hold it, so the broker cannot bind it on restart. Linux hands out even
-ports to connect() first, so an odd port is left alone. Users' ports (9092-9094) are below that range.
+Why node 2: it is not node 1, the first address every client tries. Test ports (30092-32699, see
+test_cluster.py) lie below the kernel's ephemeral range (32768 and up): inside it, a client's outgoing
+connection may get a dead broker's port as its local end and hold it, so the broker cannot bind it again.
 """
 
 from __future__ import annotations
