@@ -11,7 +11,7 @@ JAR_POMS := jars/pom.xml $(wildcard jars/*/pom.xml)
 # the lab's own Java (the record check of every Flink source), built by the same Maven run
 CHECKS_SOURCES := $(shell find jars/checks/src -type f)
 
-.PHONY: help setup prereqs flink-run spark-run dashboard bench test test-slow test-unit lint versions \
+.PHONY: help setup prereqs flink-run spark-run dashboard bench compare test test-slow test-unit lint versions \
         cluster-up cluster-down cluster-status results clean jars-lock constraints
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "make test        lint, format check, unit tests, every workload on both engines vs pandas (~10 min)"
 	@echo "make test-slow   the slow tier: chaos, demos, validation matrix, clusters, listeners, the tiny bench"
 	@echo "make bench       Flink vs Spark latency and throughput, short profile (PROFILE=full: about an hour)"
+	@echo "make compare     every workload on both engines, one input: writes docs/ENGINES.md (~10 min)"
 	@echo "make cluster-up | cluster-down | cluster-status   the embedded Kafka (BROKERS=3 for three)"
 	@echo "make results     print the result table of WORKLOAD"
 	@echo "make setup       build .venv and resolve the JVM jars (done by every target)"
@@ -82,6 +83,10 @@ dashboard: setup
 PROFILE ?= short
 bench: setup
 	$(STREAMLAB) bench --profile $(PROFILE)
+
+# docs/ENGINES.md from real runs: each workload's check on both engines, their plans, and the newest bench
+compare: setup
+	$(STREAMLAB) compare
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -44,4 +44,8 @@ def explain(settings: Settings) -> str:
 
 
 def run(settings: Settings) -> engines.RunningJob:
-    return engines.FlinkJob(build(engines.flink_table_env(settings, streaming=False), settings).execute())
+    statements = build(engines.flink_table_env(settings, streaming=False), settings)
+    plan = statements.explain() if settings.plan_out else ""
+    job = engines.FlinkJob(statements.execute())
+    job.plan = plan
+    return job

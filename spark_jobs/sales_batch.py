@@ -58,4 +58,6 @@ def run(settings: Settings) -> engines.RunningJob:
     summary, rejected = build(spark, settings)
     write_csv(summary, str(JOB.result.directory(settings)))
     write_csv(rejected, str(JOB.rejects_spec.directory(settings)))
-    return engines.FinishedJob("spark")
+    job = engines.FinishedJob("spark")
+    job.plan = engines.spark_plan(summary) if settings.plan_out else ""  # a batch plan has no placeholders
+    return job

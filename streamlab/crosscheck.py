@@ -70,6 +70,11 @@ def work_dir(workload: Workload, prefix: str) -> Path:
     return RUN_DIR / "check" / f"{prefix}{workload.name}"
 
 
+def plan_path(workload: Workload, prefix: str, engine: str, job: Job) -> Path:
+    """Where the check's run keeps the plan the engine ran (`run --plan-out`): `streamlab compare` shows it."""
+    return work_dir(workload, prefix) / "plans" / f"{engine}-{job.name}.txt"
+
+
 def engine_settings(
     settings: Settings,
     workload: Workload,
@@ -344,7 +349,9 @@ def check_both_engines(
                 command += f" --cluster {job_settings.cluster}"
                 where = f"on the {engine} cluster, its client in its own process"
             with steps.step(f"{engine}: `{command}`, {where} (log {results.display_path(log)})"):
-                seconds[engine][job.name] = run_in_own_process(run_args(job_settings, workload, job), log)
+                plan = plan_path(workload, prefix, engine, job)
+                args = [*run_args(job_settings, workload, job), "--plan-out", str(plan)]
+                seconds[engine][job.name] = run_in_own_process(args, log)
     checks: list[EngineCheck] = []
     with steps.step("reading both results and pandas over the same input"):
         per_job = {job.name: _check_job(per_engine, job, seconds) for job in jobs}

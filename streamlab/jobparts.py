@@ -30,16 +30,23 @@ TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000
 
 def flink_explain(build: FlinkBuild, settings: Settings) -> str:
     """The job's optimized plan with each operator's changelog mode (+I, -U/+U, -D)."""
-    from pyflink.table.explain_detail import ExplainDetail
-
-    return build(engines.flink_table_env(settings), settings).explain(ExplainDetail.CHANGELOG_MODE)
+    return build(engines.flink_table_env(settings), settings).explain(_changelog_mode())
 
 
 def flink_run(build: FlinkBuild, settings: Settings, source_topics: Sequence[str]) -> engines.RunningJob:
     """Submit the job; bounded runs finish by themselves, unbounded ones run until stopped. The job's
     consumer group tells how far it has read its source topics (FlinkJob.caught_up)."""
-    result = build(engines.flink_table_env(settings), settings).execute()
-    return engines.FlinkJob(result, settings, flink_group_id(settings), tuple(source_topics))
+    statements = build(engines.flink_table_env(settings), settings)
+    plan = statements.explain(_changelog_mode()) if settings.plan_out else ""
+    job = engines.FlinkJob(statements.execute(), settings, flink_group_id(settings), tuple(source_topics))
+    job.plan = plan
+    return job
+
+
+def _changelog_mode() -> object:
+    from pyflink.table.explain_detail import ExplainDetail
+
+    return ExplainDetail.CHANGELOG_MODE
 
 
 def flink_group_id(settings: Settings) -> str:

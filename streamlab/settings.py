@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from streamlab import sqlfiles
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
 
@@ -60,6 +61,13 @@ class Settings:
     # `run --from-savepoint` (Flink): state and offsets from this savepoint instead of the newest checkpoint in
     # the folder, as `flink run --fromSavepoint` takes them; a rescale resumes from its stop's savepoint so
     savepoint: Path | None = None
+    # `run --bounded --plan-out PATH`: the plan the engine ran, written there once the job has ended (Flink: the
+    # optimized plan with changelog modes of the statements submitted; Spark: the last micro-batch's physical plan,
+    # with the query's real output mode and checkpoint). `streamlab check` keeps one per engine and job.
+    plan_out: Path | None = None
+    # `run --sql NAME=FILE`: the job reads FILE where it reads sql/<workload>/NAME.sql, a variant of its SQL (a
+    # changed query resumed from the old one's checkpoint: docs/lessons/query-change.md)
+    sql_files: Mapping[str, Path] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -73,6 +81,8 @@ class Settings:
         self.check_delivery()
         if self.savepoint is not None:
             self.check_savepoint(self.savepoint)
+        if self.sql_files:
+            sqlfiles.check_replaced(self.workload, self.sql_files)
 
     def check_savepoint(self, savepoint: Path) -> None:
         """A savepoint is Flink's, and an unbounded run's: Spark resumes from its checkpoint folder alone."""

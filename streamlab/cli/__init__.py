@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from streamlab import display, engines
-from streamlab.cli import bench, chaos, check, cluster, dashboard, info, lesson, letters, run, status
+from streamlab.cli import bench, chaos, check, cluster, compare, dashboard, info, lesson, letters, run, status
 from streamlab.cli.parser import build_parser
 from streamlab.errors import LabError
 
@@ -29,6 +29,7 @@ HANDLERS: dict[str, Callable] = {
     "dashboard": dashboard.cmd_dashboard,
     "dead-letters": letters.cmd_dead_letters,
     "lesson": lesson.cmd_lesson,
+    "compare": compare.cmd_compare,
 }
 
 __all__ = ["build_parser", "main"]

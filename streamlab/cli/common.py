@@ -6,6 +6,7 @@ import argparse
 import os
 
 from streamlab import cluster, engine_clusters, results
+from streamlab.cliargs import path
 from streamlab.errors import LabError
 from streamlab.settings import AT_LEAST_ONCE, DEAD_LETTERS, ENGINES, INPUT, OUTPUT, Settings, bootstrap_from_env
 from streamlab.workloads import Job, Workload
@@ -40,6 +41,8 @@ def settings_from(args: argparse.Namespace, workload: Workload, engine: str | No
         delivery=getattr(args, "delivery", AT_LEAST_ONCE),
         cluster=engine_clusters.cluster_url(getattr(args, "cluster", ""), engine, EMBEDDED),
         savepoint=getattr(args, "savepoint", None),
+        plan_out=getattr(args, "plan_out", None),
+        sql_files={name: path(file) for name, file in getattr(args, "sql", [])},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from streamlab.cli import bench, chaos, check, cluster, dashboard, info, lesson, letters, run, status
+from streamlab.cli import bench, chaos, check, cluster, compare, dashboard, info, lesson, letters, run, status
 
 DESCRIPTION = "streamlab: one entry point for the cluster, producers, jobs, results, checks, chaos and the bench."
 
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_parser(commands)
     letters.add_parser(commands)
     lesson.add_parser(commands)
+    compare.add_parser(commands)
     bench.add_parser(commands)
     chaos.add_parser(commands)
     status.add_parser(commands)

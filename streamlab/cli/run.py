@@ -6,6 +6,7 @@ import argparse
 import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from streamlab import crosscheck, display, engine_clusters, ownership, results, workloads
 from streamlab.cli.common import EMBEDDED, bootstrap_or_embedded, reading_settings, settings_from
@@ -18,7 +19,7 @@ from streamlab.cli.flags import (
     topic_flags,
     workload_arg,
 )
-from streamlab.cliargs import path, path_or_file_uri, positive_int
+from streamlab.cliargs import key_value, path, path_or_file_uri, positive_int
 from streamlab.errors import LabError
 from streamlab.paths import RUN_DIR
 from streamlab.run import demo, lifecycle, live, pairing
@@ -37,6 +38,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     job_arg(run)
     run.add_argument("--bounded", action="store_true", help="read up to the end offsets present at start, then stop")
     run.add_argument(
+        "--plan-out", type=path, metavar="PATH",
+        help="with --bounded: write the plan the engine ran to PATH once the job has ended (Spark: the last "
+        "micro-batch's, with the query's real output mode); `streamlab compare` reads them",
+    )  # fmt: skip
+    run.add_argument(
         "--from", dest="start_from", choices=START_POSITIONS, default="earliest",
         help="where to start reading when there is no checkpoint (default earliest)",
     )  # fmt: skip
@@ -47,6 +53,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "run --fromSavepoint`); it may set another --parallelism (`streamlab rescale` writes one)",
     )  # fmt: skip
     engine_flags(run)
+    run.add_argument(
+        "--sql", type=key_value, action="append", default=[], metavar="NAME=FILE",
+        help="the job reads FILE where it reads sql/WORKLOAD/NAME.sql: a variant of its SQL, e.g. a changed query "
+        "resumed from the old one's checkpoint (docs/lessons/query-change.md)",
+    )  # fmt: skip
     run.add_argument(
         "--trigger", default="", metavar="KIND=DURATION",
         help="Spark only: processingTime=500ms, or realTime='10 seconds' (stateless queries); default: back to back",
@@ -129,6 +140,17 @@ def run_to_the_end(workload: Workload, stages: list[Stage]) -> None:
         display.console.print(live.describe_run(time.monotonic() - stage_started, done))
     if len(stages) > 1:
         display.console.print(live.describe_run(time.monotonic() - started, "all stages finished"))
+    if stages[0].settings.plan_out:
+        write_plan(stages[0].settings.plan_out, stages)
+
+
+def write_plan(path: Path, stages: list[Stage]) -> None:
+    """The plan the engine ran; a pipeline's stages one after the other, each under its job's name."""
+    plans = [stage.running.executed_plan() if stage.running else "" for stage in stages]
+    if len(stages) > 1:
+        plans = [f"-- job {stage.job.name}\n{plan}" for stage, plan in zip(stages, plans, strict=True)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(plans), encoding="utf-8")
 
 
 def follow_live(workload: Workload, stages: list[Stage]) -> None:

@@ -46,14 +46,20 @@ def latest_flink_checkpoint(folder: Path) -> Checkpoint | None:
 def spark_checkpoints(folder: Path) -> list[Checkpoint]:
     """Each query folder (spark_checkpoint) Spark resumes from, with its newest committed batch id
     (commits/N). A query that started but committed no batch resumes too: its checkpoint holds the
-    offsets it started from (sources/) and the batch it had planned (offsets/), so it is listed with -1."""
+    offsets it started from (sources/N/0) and the batch it had planned (offsets/), so it is listed with -1."""
     found = []
     for query in sorted(path for path in folder.glob("*") if path.is_dir()):
         committed = [int(log.name) for log in query.glob("commits/*") if log.name.isdigit()]
-        started = any(query.glob("offsets/*")) or any(query.glob("sources/*"))
-        if committed or started:
+        if committed or _log_entries(query, "offsets/*") or _log_entries(query, "sources/*/*"):
             found.append(Checkpoint(max(committed, default=-1), query, query.name))
     return found
+
+
+def _log_entries(query: Path, pattern: str) -> list[Path]:
+    """The entries of a Spark metadata log, files named by a batch number. Only those count: Spark makes a
+    source's folder (sources/0) before it asks Kafka where --from is, and writes each entry as a hidden
+    temporary file (.0.<uuid>.tmp) renamed when complete; a query stopped before either resumes from nothing."""
+    return [entry for entry in query.glob(pattern) if entry.name.isdigit() and entry.is_file()]
 
 
 def spark_pinned_conf(query_folder: Path) -> dict[str, str]:

@@ -51,6 +51,11 @@ class RunningJob:
 
     engine = ""
     drops_late_silently = False  # Flink's jobs route late rows to their dead letters; Spark drops them
+    plan = ""  # the plan of what was submitted, where the engine gives it before the run (see executed_plan)
+
+    def executed_plan(self) -> str:
+        """The plan the engine ran, in its own words ('' where it gave none): `run --plan-out` writes it."""
+        return self.plan
 
     def wait(self) -> None:
         """Block until the job ends (bounded runs); raises if it failed."""

@@ -206,6 +206,24 @@ class SparkJob(RunningJob):
         for query in self._queries:
             query.awaitTermination()
 
+    def executed_plan(self) -> str:
+        """Each query's last micro-batch as Spark planned it for the running query: unlike DataFrame.explain()
+        before writeStream (see PLACEHOLDER_NOTE), its state operators carry the sink's output mode and the
+        query's checkpoint."""
+        from pyspark import SparkContext
+
+        jvm = SparkContext._active_spark_context._jvm
+        plans = []
+        for query in self._queries:
+            execution = query._jsq.streamingQuery().lastExecution()
+            if execution is None:
+                plans.append(f"-- query {query.name}: no micro-batch ran, so no plan")
+                continue
+            formatted = jvm.PythonSQLUtils.explainString(execution, "formatted")
+            mode = query._jsq.streamingQuery().outputMode()
+            plans.append(f"-- query {query.name} (output mode {mode})\n{formatted}")
+        return "\n".join(plans)
+
     def stop(self) -> None:
         for query in self._queries:
             if query.isActive:

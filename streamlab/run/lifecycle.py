@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from streamlab import display, engines, kafka_admin, monitoring, ownership, results
+from streamlab import display, engines, kafka_admin, monitoring, ownership, results, sqlfiles
 from streamlab.engines import ACTIVE_STATES, Pipeline, RunningJob
 from streamlab.errors import LabError
 from streamlab.producing import ProduceStats
@@ -116,7 +116,8 @@ def start_job(settings: Settings, workload: Workload, job: Job, fresh: bool = Fa
         display.console.print(f"{whose}{engines.describe_start(settings)}", highlight=False, soft_wrap=True)
         if not engines.resume_points(settings):
             remember_rejects_baseline(settings, job)
-    with display.console.status(f"starting the {settings.engine} job {workload.name}/{job.name} ..."):
+    starting = display.console.status(f"starting the {settings.engine} job {workload.name}/{job.name} ...")
+    with starting, sqlfiles.replacing(workload.name, settings.sql_files):  # `run --sql NAME=FILE`
         running = job_module.run(settings)
     whose = f"{job.name}: " if job.name in workload.pipeline else ""
     if report_progress(settings, workload, job, running):

@@ -7,17 +7,22 @@ own. The command judges both results against the pandas oracle and exits non-zer
 test then reads each engine's result and rejects back itself and holds them to the oracle again: through
 the lab's comparison, and with pandas' own frame comparison and the dead letters record by record
 (position and reason), so that neither the command's verdict nor streamlab.compare is taken on trust.
+
+For two workloads the command is `streamlab compare` instead, which runs the same check and then writes the
+engines' comparison page (docs/ENGINES.md's generator) from it: the page is checked here too, at no extra run.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from streamlab import crosscheck, kafka_admin, results, workloads
+from streamlab import crosscheck, kafka_admin, plans, results, workloads
 from streamlab.results import UPSERT_TOPIC
 from streamlab.run.verdict import judge
 from streamlab.settings import Settings
@@ -26,6 +31,9 @@ from tests.tiers import ENGINES, covered
 
 pytestmark = pytest.mark.integration
 PREFIX = "e2e_"  # the check's topics and folder; a rerun replaces them (they are the lab's)
+COMPARED = ("behavior-stats", "windowed-messages")  # run through `streamlab compare`, which checks and writes a page
+PAGE_PARTS = ("### The SQL", "**Flink's plan**", "**Spark's plan**", "**Changelog and output mode.**", "**State**",
+              "**Delivery.**", "**Results against pandas**", "**Figures**")  # fmt: skip
 
 
 @pytest.mark.parametrize("name", covered("bounded"))
@@ -33,8 +41,12 @@ def test_both_engines_match_pandas_over_the_seeded_demo_input(name: str, kafka_b
     workload = workloads.get(name)
     output_dir = tmp_path / "output" if workload.batch else None
     flags = ["--output-dir", str(output_dir)] if output_dir else []
+    started = time.time()
+    if name in COMPARED:
+        flags += ["--out", str(tmp_path / "ENGINES.md")]
+    command = "compare" if name in COMPARED else "check"
     shown = one_line(
-        succeeded(streamlab("check", name, "--topic-prefix", PREFIX, *flags, "--bootstrap-servers", kafka_bootstrap))
+        succeeded(streamlab(command, name, "--topic-prefix", PREFIX, *flags, "--bootstrap-servers", kafka_bootstrap))
     )
     per_engine = crosscheck.engine_settings(
         Settings(name, bootstrap_servers=kafka_bootstrap), workload, PREFIX, output_dir=output_dir
@@ -51,6 +63,27 @@ def test_both_engines_match_pandas_over_the_seeded_demo_input(name: str, kafka_b
             assert_equal_to_pandas_by_hand(settings, job)  # the lab's comparison is not taken on trust either
             if job.result.kind == UPSERT_TOPIC:
                 assert_keys_are_json_primary_keys(settings, job)
+    if name in COMPARED:
+        assert_the_page_shows_the_runs(workload, (tmp_path / "ENGINES.md").read_text(), started)
+
+
+def assert_the_page_shows_the_runs(workload: workloads.Workload, page: str, started: float) -> None:
+    """Every part of the workload's section is there; both plans are the ones this check's runs wrote (files newer
+    than the test, Spark's naming this check's own checkpoint folder), and the page says both match pandas."""
+    section = page.split(f"## {workload.name}\n", 1)[1]
+    for part in PAGE_PARTS:
+        assert part in section, f"{part} missing from the page's {workload.name} section"
+    assert re.search(rf"\| \[{workload.name}\]\(#{workload.name}\) \| matches / matches \|", page), page[:2000]
+    for job in workload.stages():
+        written = {engine: crosscheck.plan_path(workload, PREFIX, engine, job) for engine in ENGINES}
+        assert all(path.stat().st_mtime >= started for path in written.values())
+        flink, spark = (path.read_text() for path in written.values())
+        assert "== Optimized Physical Plan ==" in flink and plans.flink_trimmed(flink) in section
+        assert "changelogMode=[" in plans.flink_trimmed(flink)
+        assert f"checkpoint = .run/check/{PREFIX}{workload.name}/checkpoints/spark/" in plans.spark_trimmed(spark)
+        assert plans.spark_trimmed(spark) in section
+        assert "StateStoreSave" in spark and "Update" in plans.spark_output_modes(spark)
+    assert "rows; 0 differ;" in section, section
 
 
 def assert_equal_to_pandas_by_hand(settings: Settings, job: workloads.Job) -> None:

@@ -23,8 +23,9 @@ def test_late_data_on_flink_routes_every_late_record_with_its_reason(kafka_boots
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "engine"),
-    [("late-data", "spark"), ("delivery", "flink"), ("delivery", "spark"), ("falling-behind", "flink"),
-     ("falling-behind", "spark")],
+    [("query-change", "flink"), ("query-change", "spark"), ("checkpoint-lost", "flink"),
+     ("checkpoint-lost", "spark"), ("late-data", "spark"), ("delivery", "flink"), ("delivery", "spark"),
+     ("falling-behind", "flink"), ("falling-behind", "spark")],
 )  # fmt: skip
 def test_the_lesson_bears_out_on_the_engine(name: str, engine: str, kafka_bootstrap: str) -> None:
     said = lesson(name, engine, kafka_bootstrap)
@@ -35,3 +36,8 @@ def test_the_lesson_bears_out_on_the_engine(name: str, engine: str, kafka_bootst
         assert "exactly-once: not offered" in said
     if name == "falling-behind":
         assert "alerts fired: none" not in said, said[-2000:]
+    if name == "query-change":  # the engine's own refusal of a new grouping key
+        refusal = "StateMigrationException" if engine == "flink" else "STATE_STORE_KEY_SCHEMA_NOT_COMPATIBLE"
+        assert refusal in said, said[-2000:]
+    if name == "query-change" and engine == "flink":
+        assert "Cannot map checkpoint/savepoint state" in said, said[-2000:]
