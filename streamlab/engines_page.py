@@ -323,7 +323,7 @@ def figures_part(one: WorkloadEvidence, job: JobEvidence, bench: BenchFreshness 
         cells["records written to the result"]["spark"] += f", in {job.micro_batches} micro-batch(es)"
     freshness = bench.cells(one.workload.name) if bench else None
     if freshness and job is one.jobs[-1]:
-        cells[f"freshness, p50 / p99 (`make bench`, {bench.date})"] = freshness
+        cells[f"freshness, p50 / p99 (`streamlab bench`, {bench.date}, {bench.folder})"] = freshness
     lines = ["**Figures** (`streamlab compare`, " + one.measured + "):", "", "| | flink | spark |", "|---|---|---|"]
     lines += [f"| {name} | {values['flink']} | {values['spark']} |" for name, values in cells.items()]
     if job is one.jobs[-1] and not freshness:
